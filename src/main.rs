@@ -1,1 +1,67 @@
-fn main() {}
+//! The limitctl binary: parse arguments, run the command, map the outcome to an exit code.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use limitctl::app::{self, Context, Outcome};
+use limitctl::cli::{Cli, ColorChoice};
+use limitctl::render::Paint;
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            // Usage errors exit 2 like every other error; --help and --version exit 0.
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
+        }
+    };
+    let stdout_color = match cli.color {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            anstream::AutoStream::choice(&std::io::stdout()) != anstream::ColorChoice::Never
+        }
+    };
+    let stderr_color = match cli.color {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            anstream::AutoStream::choice(&std::io::stderr()) != anstream::ColorChoice::Never
+        }
+    };
+    let _ = miette::set_hook(Box::new(move |_| {
+        Box::new(
+            miette::MietteHandlerOpts::new()
+                .color(stderr_color)
+                .unicode(stderr_color)
+                .with_cause_chain()
+                .build(),
+        )
+    }));
+    let cwd = match std::env::current_dir() {
+        Ok(cwd) => cwd,
+        Err(e) => {
+            eprintln!("limitctl: cannot read the current folder: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let mut stdout = std::io::stdout().lock();
+    let mut ctx = Context {
+        cwd: &cwd,
+        paint: Paint {
+            color: stdout_color,
+        },
+        out: &mut stdout,
+    };
+    match app::run(&cli, &mut ctx) {
+        Ok(Outcome::Clean) => ExitCode::SUCCESS,
+        Ok(Outcome::Drift) => ExitCode::from(1),
+        Err(errors) => {
+            for error in errors {
+                eprintln!("{error:?}");
+            }
+            ExitCode::from(2)
+        }
+    }
+}

@@ -110,22 +110,24 @@ pub struct ParseError {
 
 /// A parsed YAML stream: the span tree of every document in it.
 #[derive(Clone, Debug)]
-pub struct Document<'t> {
-    text: &'t str,
+pub struct Document {
+    text: String,
     nodes: Vec<Node>,
     roots: Vec<NodeId>,
 }
 
-impl<'t> Document<'t> {
+impl Document {
     /// Parse `text` strictly: syntax errors, tabs in indentation, unknown aliases and
     /// duplicate keys are errors.
-    pub fn parse(text: &'t str) -> Result<Self, ParseError> {
-        Builder::new(text).run()
+    pub fn parse(text: impl Into<String>) -> Result<Self, ParseError> {
+        let text = text.into();
+        let (nodes, roots) = Builder::new(&text).run()?;
+        Ok(Document { text, nodes, roots })
     }
 
     /// The text this tree describes.
-    pub fn text(&self) -> &'t str {
-        self.text
+    pub fn text(&self) -> &str {
+        &self.text
     }
 
     /// The root node of the only document, or `None` for an empty stream or several documents.
@@ -210,11 +212,17 @@ impl<'t> Document<'t> {
         })
     }
 
-    /// The byte offset where the node's content ends: the end of its last character of
-    /// content, looking into collections. A block scalar ends at the start of the line after
-    /// it (its trailing blank lines belong to it).
-    pub fn content_end(&self, id: NodeId) -> usize {
-        self.nodes[id].range.end
+    /// The anchored node that holds `id` (or is `id`) and that an alias elsewhere uses: an
+    /// edit inside it would change every place that alias appears.
+    pub fn shared_anchor(&self, id: NodeId) -> Option<NodeId> {
+        let range = &self.nodes[id].range;
+        self.nodes.iter().find_map(|n| match n.kind {
+            NodeKind::Alias { target } => {
+                let t = &self.nodes[target].range;
+                (t.start <= range.start && range.end <= t.end).then_some(target)
+            }
+            _ => None,
+        })
     }
 }
 
@@ -272,7 +280,7 @@ impl<'t> Builder<'t> {
         }
     }
 
-    fn run(mut self) -> Result<Document<'t>, ParseError> {
+    fn run(mut self) -> Result<(Vec<Node>, Vec<NodeId>), ParseError> {
         let text = self.text;
         let mut parser = Parser::new_from_str(text);
         while let Some(next) = parser.next_event() {
@@ -376,11 +384,7 @@ impl<'t> Builder<'t> {
                 }
             }
         }
-        Ok(Document {
-            text: self.text,
-            nodes: self.nodes,
-            roots: self.roots,
-        })
+        Ok((self.nodes, self.roots))
     }
 
     fn push(&mut self, node: Node) -> NodeId {
@@ -439,19 +443,14 @@ impl<'t> Builder<'t> {
         let start = self.offsets.byte(span.start.index());
         let mut pos = start;
         let mut anchor = None;
-        loop {
-            match bytes.get(pos) {
-                Some(b'&') | Some(b'!') => {
-                    let token_end = text[pos..]
-                        .find(|c: char| c.is_whitespace() || c == ',' || c == '}' || c == ']')
-                        .map_or(text.len(), |n| pos + n);
-                    if bytes[pos] == b'&' {
-                        anchor = Some(text[pos + 1..token_end].to_string());
-                    }
-                    pos = skip_space_and_comments(text, token_end);
-                }
-                _ => break,
+        while let Some(&sigil @ (b'&' | b'!')) = bytes.get(pos) {
+            let token_end = text[pos..]
+                .find(|c: char| c.is_whitespace() || c == ',' || c == '}' || c == ']')
+                .map_or(text.len(), |n| pos + n);
+            if sigil == b'&' {
+                anchor = Some(text[pos + 1..token_end].to_string());
             }
+            pos = skip_space_and_comments(text, token_end);
         }
         (start, pos, anchor)
     }
@@ -488,9 +487,23 @@ impl<'t> Builder<'t> {
                 }
                 Err(self.unterminated(start))
             }
-            Style::Literal | Style::Folded => Ok(text[start..span_end]
-                .rfind('\n')
-                .map_or(span_end, |n| start + n + 1)),
+            Style::Literal | Style::Folded => {
+                let body = &text[start..span_end];
+                let header = &text[block_indicator(text, start)..start];
+                let keep = header
+                    .lines()
+                    .next()
+                    .is_some_and(|h| h.split('#').next().unwrap_or("").contains('+'));
+                // Trailing blank lines are content only with keep chomping (`|+`); otherwise
+                // the scalar ends with its last non-blank line, and so does its mapping.
+                let end = if keep {
+                    body.rfind('\n').map(|n| n + 1)
+                } else {
+                    let last = body.trim_end_matches([' ', '\t', '\r', '\n']).len();
+                    Some(body[last..].find('\n').map_or(body.len(), |n| last + n + 1))
+                };
+                Ok(end.map_or(span_end, |n| start + n))
+            }
         }
     }
 
@@ -508,10 +521,11 @@ impl<'t> Builder<'t> {
         };
         let mut seen: HashMap<&str, NodeId> = HashMap::new();
         for entry in entries {
-            if let NodeKind::Scalar { value, .. } = &self.nodes[entry.key].kind {
-                if let Some(first) = seen.insert(value.as_str(), entry.key) {
-                    let first_line = line_of(self.text, self.nodes[first].range.start);
-                    return Err(ParseError {
+            if let NodeKind::Scalar { value, .. } = &self.nodes[entry.key].kind
+                && let Some(first) = seen.insert(value.as_str(), entry.key)
+            {
+                let first_line = line_of(self.text, self.nodes[first].range.start);
+                return Err(ParseError {
                         message: format!("duplicate key `{value}` (first defined on line {first_line})"),
                         range: self.nodes[entry.key].range.clone(),
                         help: Some(
@@ -519,7 +533,6 @@ impl<'t> Builder<'t> {
                                 .into(),
                         ),
                     });
-                }
             }
         }
         Ok(())
@@ -586,7 +599,7 @@ pub fn line_of(text: &str, offset: usize) -> usize {
 mod tests {
     use super::*;
 
-    fn slice<'a>(doc: &Document<'a>, id: NodeId) -> &'a str {
+    fn slice(doc: &Document, id: NodeId) -> &str {
         &doc.text()[doc.node(id).range.clone()]
     }
 
@@ -629,12 +642,19 @@ mod tests {
     }
 
     #[test]
-    fn block_scalar_ends_after_its_trailing_blank_lines() {
+    fn block_scalar_ends_after_its_content_or_kept_blank_lines() {
         let text = "a:\n  cmd: |\n    x\n\n  # note\nb: 1\n";
         let doc = Document::parse(text).unwrap();
         let a = doc.get(doc.root().unwrap(), "a").unwrap().value;
         let cmd = doc.get(a, "cmd").unwrap().value;
-        assert_eq!(slice(&doc, cmd), "|\n    x\n\n");
+        assert_eq!(slice(&doc, cmd), "|\n    x\n");
+        let text = "a:\n  cmd: |+\n    x\n\n  # note\nb: 1\n";
+        let doc = Document::parse(text).unwrap();
+        let a = doc.get(doc.root().unwrap(), "a").unwrap().value;
+        assert_eq!(
+            slice(&doc, doc.get(a, "cmd").unwrap().value),
+            "|+\n    x\n\n"
+        );
         assert_eq!(doc.node(a).range.end, doc.node(cmd).range.end);
     }
 

@@ -9,6 +9,7 @@ pub mod cli;
 pub mod compose;
 pub mod diag;
 pub mod discover;
+pub mod engine;
 pub mod interp;
 pub mod limits;
 pub mod lint;

@@ -9,14 +9,13 @@ use std::path::Path;
 use miette::Report;
 
 use crate::cli::{ApplyArgs, Cli, Command, StripArgs, WriteOptions};
-use crate::compose::{self, Service};
 use crate::diag::PlainDiagnostic;
+use crate::engine::{self, EngineError, Operation};
 use crate::limits::{self, ServiceLimits};
-use crate::plan::{self, FilePlan, PlanError};
+use crate::plan::FilePlan;
 use crate::render::report::{self, EditReport, FileReport, Kind};
 use crate::render::{Paint, diff};
-use crate::verify;
-use workspace::{ComposeFile, Workspace};
+use workspace::Workspace;
 
 /// How a command ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -82,60 +81,41 @@ pub fn run(cli: &Cli, ctx: &mut Context<'_>) -> CommandResult {
 pub use check_command::check;
 mod check_command;
 
-/// A file's planned edit: the plan, the new text, verified.
+/// A file's verified edit.
 struct Edited {
     file: usize,
     plan: FilePlan,
     new_text: String,
 }
 
-fn plan_errors(file: &ComposeFile, errors: Vec<PlanError>) -> Vec<Report> {
-    errors
-        .into_iter()
-        .map(|e| {
-            Report::new(
-                file.diagnostic(e.range, e.message)
-                    .label(format!("service `{}`", e.service))
-                    .help(e.help),
-            )
-        })
-        .collect()
-}
-
-/// Splice and verify a file's plan.
-fn finish(file: &ComposeFile, index: usize, plan: FilePlan) -> Result<Edited, Report> {
-    let old = file.doc.text();
-    let new_text = crate::yaml::splice(old, &plan.edits).map_err(|e| {
-        Report::new(PlainDiagnostic::new(
+/// Edit one file, turning every failure into located reports.
+fn edit_file(
+    ws: &Workspace,
+    index: usize,
+    operation: Operation<'_>,
+) -> Result<Edited, Vec<Report>> {
+    let file = &ws.files[index];
+    match engine::edit_document(&file.doc, operation) {
+        Ok(e) => Ok(Edited {
+            file: index,
+            plan: e.plan,
+            new_text: e.text,
+        }),
+        Err(EngineError::Plan(errors)) => Err(errors
+            .into_iter()
+            .map(|e| {
+                Report::new(
+                    file.diagnostic(e.range, e.message)
+                        .label(format!("service `{}`", e.service))
+                        .help(e.help),
+                )
+            })
+            .collect()),
+        Err(e) => Err(vec![Report::new(PlainDiagnostic::new(
             format!("{}: {e}", file.display),
-            Some(
-                "nothing was written; this is a bug in limitctl, please report it with the file"
-                    .into(),
-            ),
-        ))
-    })?;
-    verify::verify(old, &new_text, &plan.intents).map_err(|e| {
-        Report::new(PlainDiagnostic::new(
-            format!("{}: verification failed: {}", file.display, e.message),
             Some("nothing was written; the file may use a construct limitctl cannot edit safely, please report it".into()),
-        ))
-    })?;
-    Ok(Edited {
-        file: index,
-        plan,
-        new_text,
-    })
-}
-
-/// The services of a file named in `names`, in file order.
-fn services_named<'a>(file: &ComposeFile, names: &[&'a str]) -> Vec<(Service, &'a str)> {
-    compose::services(&file.doc, file.services)
-        .into_iter()
-        .filter_map(|s| {
-            let name = names.iter().find(|n| **n == s.name)?;
-            Some((s, *name))
-        })
-        .collect()
+        ))]),
+    }
 }
 
 fn apply(ctx: &mut Context<'_>, config: Option<&Path>, args: &ApplyArgs) -> CommandResult {
@@ -159,19 +139,10 @@ fn apply(ctx: &mut Context<'_>, config: Option<&Path>, args: &ApplyArgs) -> Comm
     }
     let mut edited = Vec::new();
     for (i, entries) in by_file {
-        let file = &ws.files[i];
-        let names: Vec<&str> = entries.iter().map(|e| e.name.as_str()).collect();
-        let services = services_named(file, &names);
-        let pairs: Vec<(&Service, &ServiceLimits)> = services
-            .iter()
-            .filter_map(|(s, name)| Some((s, *entries.iter().find(|e| e.name == *name)?)))
-            .collect();
-        match plan::plan_apply(&file.doc, &pairs, ws.limits.compose.write) {
-            Ok(plan) => match finish(file, i, plan) {
-                Ok(e) => edited.push(e),
-                Err(e) => errors.push(e),
-            },
-            Err(e) => errors.extend(plan_errors(file, e)),
+        let table: Vec<ServiceLimits> = entries.into_iter().cloned().collect();
+        match edit_file(&ws, i, Operation::Apply(&table, ws.limits.compose.write)) {
+            Ok(e) => edited.push(e),
+            Err(e) => errors.extend(e),
         }
     }
     if !errors.is_empty() {
@@ -267,15 +238,9 @@ fn strip(ctx: &mut Context<'_>, config: Option<&Path>, args: &StripArgs) -> Comm
     }
     let mut edited = Vec::new();
     for (i, names) in by_file {
-        let file = &ws.files[i];
-        let services = services_named(file, &names);
-        let refs: Vec<&Service> = services.iter().map(|(s, _)| s).collect();
-        match plan::plan_strip(&file.doc, &refs) {
-            Ok(plan) => match finish(file, i, plan) {
-                Ok(e) => edited.push(e),
-                Err(e) => errors.push(e),
-            },
-            Err(e) => errors.extend(plan_errors(file, e)),
+        match edit_file(&ws, i, Operation::Strip(&names)) {
+            Ok(e) => edited.push(e),
+            Err(e) => errors.extend(e),
         }
     }
     if !errors.is_empty() {

@@ -751,24 +751,21 @@ fn strip_service(sp: &mut ServicePlan<'_>) {
         }
     }
     let paths: Vec<&[&str]> = fields.iter().map(|(f, _)| f.path()).collect();
-    match removals(doc, sp.mapping, &paths) {
-        Ok((indices, emptied)) => {
-            if emptied {
-                let range = doc.node(sp.service.key).range.clone();
-                sp.error(
-                    range,
-                    format!("service `{}` holds nothing but limits; stripping them would leave it empty", sp.service.name),
-                    Some("a service needs at least an `image:` or `build:`".into()),
-                );
-                return;
-            }
-            collect_removal_edits(sp, sp.mapping, &indices);
-        }
-        Err(e) => {
-            sp.error(e.range, e.message, None);
-            return;
-        }
+    let (removal, emptied) = removals(doc, sp.mapping, &paths);
+    // A flow service can become `{}`; a block service would turn into a null.
+    if emptied && !doc.is_flow(sp.mapping) {
+        let range = doc.node(sp.service.key).range.clone();
+        sp.error(
+            range,
+            format!(
+                "service `{}` holds nothing but limits; stripping them would leave it empty",
+                sp.service.name
+            ),
+            Some("a service needs at least an `image:` or `build:`".into()),
+        );
+        return;
     }
+    collect_removal_edits(sp, sp.mapping, &removal);
     for (field, node) in fields {
         let old = sp.written(node);
         sp.intend(field, None);
@@ -794,11 +791,7 @@ struct Removal {
 }
 
 /// Which entries of `mapping` go for `paths`; `true` when every entry goes.
-fn removals(
-    doc: &Document,
-    mapping: NodeId,
-    paths: &[&[&str]],
-) -> Result<(Removal, bool), ops::EditError> {
+fn removals(doc: &Document, mapping: NodeId, paths: &[&[&str]]) -> (Removal, bool) {
     let entries = doc.entries(mapping).unwrap_or(&[]);
     let mut removal = Removal {
         indices: Vec::new(),
@@ -824,7 +817,7 @@ fn removals(
         if !matches!(doc.node(child).kind, NodeKind::Mapping { .. }) {
             continue;
         }
-        let (child_removal, emptied) = removals(doc, child, &below)?;
+        let (child_removal, emptied) = removals(doc, child, &below);
         if emptied {
             removal.indices.push(i);
         } else if !child_removal.indices.is_empty() || !child_removal.children.is_empty() {
@@ -832,7 +825,7 @@ fn removals(
         }
     }
     let emptied = !entries.is_empty() && removal.indices.len() == entries.len();
-    Ok((removal, emptied))
+    (removal, emptied)
 }
 
 fn collect_removal_edits(sp: &mut ServicePlan<'_>, mapping: NodeId, removal: &Removal) {

@@ -229,8 +229,8 @@ pub fn fill_null(
     Ok(edits)
 }
 
-/// Remove the entries at `indices` (sorted, distinct) from a mapping that keeps at least one
-/// entry. Block entries go with their whole lines, their trailing comments and their line
+/// Remove the entries at `indices` (sorted, distinct) from a mapping; a block mapping must
+/// keep at least one entry, a flow mapping may become `{}`. Block entries go with their whole lines, their trailing comments and their line
 /// endings; flow entries go with the comma that joined them.
 pub fn remove_entries(
     doc: &Document,
@@ -261,10 +261,8 @@ pub fn remove_entries(
             } else if i < entries.len() {
                 doc.node(entries[0].key).props_start..doc.node(entries[i].key).props_start
             } else {
-                return Err(EditError {
-                    message: "removing every entry of a flow mapping".into(),
-                    range: doc.node(mapping).range.clone(),
-                });
+                // Every entry goes: `{a: 1, b: 2}` becomes `{}`.
+                doc.node(entries[0].key).props_start..doc.node(entries[run_end].value).range.end
             };
             ranges.push(range);
         }

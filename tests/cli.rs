@@ -324,3 +324,128 @@ fn usage_errors_exit_2() {
     assert_eq!(output.status.code(), Some(2));
     assert!(stderr(&output).contains("not in limits.toml"));
 }
+
+#[test]
+fn strip_after_apply_removes_only_the_service_limits() {
+    let dir = example();
+    let stack = dir.path().join("fixtures/compose/services/stack.yml");
+    let output = limitctl(dir.path()).arg("apply").output().expect("run");
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let applied = fs::read_to_string(&stack).expect("read");
+    let limits_before = fs::read(dir.path().join("limits.toml")).expect("read");
+
+    let output = limitctl(dir.path())
+        .args(["strip", "traefik"])
+        .output()
+        .expect("run");
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    insta::assert_snapshot!("strip_traefik_output", stdout(&output));
+    let stripped = fs::read_to_string(&stack).expect("read");
+    insta::assert_snapshot!(
+        "strip_traefik_diff",
+        similar::TextDiff::from_lines(&applied, &stripped)
+            .unified_diff()
+            .to_string()
+    );
+    // Only deletions, only managed lines, only inside traefik.
+    let traefik = applied.find("  traefik:\n").expect("traefik");
+    let next = traefik
+        + applied[traefik..]
+            .find("\n  docker-socket-proxy:")
+            .expect("next service");
+    let mut offset = 0;
+    for change in similar::TextDiff::from_lines(&applied, &stripped).iter_all_changes() {
+        match change.tag() {
+            similar::ChangeTag::Insert => panic!("strip inserted {:?}", change.value()),
+            similar::ChangeTag::Delete => {
+                assert!(
+                    offset > traefik && offset < next,
+                    "deleted outside traefik: {:?}",
+                    change.value()
+                );
+                offset += change.value().len();
+            }
+            similar::ChangeTag::Equal => offset += change.value().len(),
+        }
+    }
+    // Without --hold the table is untouched.
+    assert_eq!(
+        fs::read(dir.path().join("limits.toml")).expect("read"),
+        limits_before
+    );
+    // Stripping again finds nothing.
+    let output = limitctl(dir.path())
+        .args(["strip", "traefik"])
+        .output()
+        .expect("run");
+    assert_eq!(output.status.code(), Some(0));
+    assert!(stdout(&output).contains("traefik: nothing to strip"));
+}
+
+#[test]
+fn strip_with_hold_records_the_reason_and_apply_skips_the_service() {
+    let dir = example();
+    limitctl(dir.path()).arg("apply").output().expect("run");
+    let config = dir.path().join("limits.toml");
+    let before = fs::read_to_string(&config).expect("read");
+    let output = limitctl(dir.path())
+        .args(["strip", "traefik", "--hold", "OOM in stage 1"])
+        .output()
+        .expect("run");
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    insta::assert_snapshot!("strip_hold_output", stdout(&output));
+    let after = fs::read_to_string(&config).expect("read");
+    insta::assert_snapshot!(
+        "strip_hold_limits_toml",
+        similar::TextDiff::from_lines(&before, &after)
+            .unified_diff()
+            .to_string()
+    );
+
+    let output = limitctl(dir.path())
+        .args(["apply", "--stage", "infrastructure"])
+        .output()
+        .expect("run");
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let out = stdout(&output);
+    assert!(
+        out.contains("held (skipped):\n  traefik: OOM in stage 1"),
+        "{out}"
+    );
+    assert!(!out.contains("--force-recreate traefik"), "{out}");
+}
+
+#[test]
+fn strip_refuses_unknown_services_and_writes_nothing() {
+    let dir = example();
+    assert_refused(
+        dir.path(),
+        &["strip", "traefik", "treafik"],
+        "refused_strip_unknown",
+    );
+    let output = limitctl(dir.path()).args(["strip"]).output().expect("run");
+    assert_eq!(
+        output.status.code(),
+        Some(2),
+        "strip needs services, --stage or --all"
+    );
+}
+
+#[test]
+fn strip_works_for_services_outside_the_table() {
+    let dir = example();
+    let stack = dir.path().join("fixtures/compose/services/stack.yml");
+    let text = fs::read_to_string(&stack).expect("read");
+    let text = text.replacen("  homepage:\n", "  homepage:\n    mem_limit: 64m\n", 1);
+    fs::write(&stack, &text).expect("write");
+    let output = limitctl(dir.path())
+        .args(["strip", "homepage"])
+        .output()
+        .expect("run");
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert!(
+        !fs::read_to_string(&stack)
+            .expect("read")
+            .contains("mem_limit: 64m")
+    );
+}

@@ -221,13 +221,7 @@ fn strip(ctx: &mut Context<'_>, config: Option<&Path>, args: &StripArgs) -> Comm
                     text = t;
                     new_holds.push((name.clone(), reason.clone()));
                 }
-                Err(e) => errors.push(Report::new(PlainDiagnostic::new(
-                    format!(
-                        "cannot record the hold of `{name}` in {}: {e}",
-                        ws.config_display
-                    ),
-                    Some("--hold needs the service to have an entry under [services]".into()),
-                ))),
+                Err(e) => errors.push(Report::new(e)),
             }
         }
         // The edited table must still be a valid table.

@@ -59,8 +59,18 @@ pub fn candidate_files(
         None => base.to_path_buf(),
     };
     walk(&root)
-        .map(|f| (f, Origin::Walked))
+        .map(|f| (same_files_once(f), Origin::Walked))
         .map_err(|e| vec![e])
+}
+
+/// A file reached both directly and through a symlink is one compose file, not two that
+/// define the same services.
+fn same_files_once(files: Vec<PathBuf>) -> Vec<PathBuf> {
+    let mut seen = std::collections::HashSet::new();
+    files
+        .into_iter()
+        .filter(|path| seen.insert(std::fs::canonicalize(path).unwrap_or_else(|_| path.clone())))
+        .collect()
 }
 
 fn is_yaml(path: &Path) -> bool {
@@ -120,9 +130,8 @@ fn listed_files(base: &Path, patterns: &[String]) -> Result<Vec<PathBuf>, Vec<Di
         }
     }
     files.sort();
-    files.dedup();
     if errors.is_empty() {
-        Ok(files)
+        Ok(same_files_once(files))
     } else {
         Err(errors)
     }
@@ -245,5 +254,8 @@ mod tests {
             .collect();
         #[cfg(unix)]
         assert_eq!(names, ["a/x.yml", "a/y.yaml", "link.yml"]);
+        // The link and its target are one file.
+        #[cfg(unix)]
+        assert_eq!(same_files_once(files).len(), 2);
     }
 }

@@ -449,3 +449,42 @@ fn strip_works_for_services_outside_the_table() {
             .contains("mem_limit: 64m")
     );
 }
+
+#[test]
+fn plan_prints_the_runbook() {
+    let dir = example();
+    let output = limitctl(dir.path()).arg("plan").output().expect("run");
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    insta::assert_snapshot!("plan_runbook", stdout(&output));
+    let output = limitctl(dir.path()).args(["plan", "--stage", "9"]).output().expect("run");
+    assert_eq!(output.status.code(), Some(2));
+}
+
+#[test]
+fn a_named_file_that_does_not_exist_is_refused() {
+    let dir = example();
+    let path = dir.path().join("limits.toml");
+    let text = fs::read_to_string(&path).expect("read");
+    let text = text.replacen(
+        "mem_reservation = \"64m\" }",
+        "mem_reservation = \"64m\", file = \"fixtures/compose/services/gone.yml\" }",
+        1,
+    );
+    fs::write(&path, text).expect("write");
+    assert_refused(dir.path(), &["apply"], "refused_missing_named_file");
+}
+
+#[cfg(unix)]
+#[test]
+fn a_symlinked_compose_file_stays_a_link() {
+    let dir = example();
+    let services = dir.path().join("fixtures/compose/services");
+    let real = dir.path().join("inlock-ai.real.yml");
+    fs::rename(services.join("inlock-ai.yml"), &real).expect("move");
+    std::os::unix::fs::symlink(&real, services.join("inlock-ai.yml")).expect("link");
+    let output = limitctl(dir.path()).args(["apply", "inlock-ai"]).output().expect("run");
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let link = fs::symlink_metadata(services.join("inlock-ai.yml")).expect("stat");
+    assert!(link.file_type().is_symlink());
+    assert!(fs::read_to_string(&real).expect("read").contains("mem_limit: 768m"));
+}

@@ -8,6 +8,11 @@ use limitctl::cli::{Cli, ColorChoice};
 use limitctl::render::Paint;
 
 fn main() -> ExitCode {
+    // A panic is a bug; the user gets one line and the error exit code, not a backtrace.
+    std::panic::set_hook(Box::new(|info| {
+        eprintln!("limitctl: internal error: {info}. Please report this.");
+        std::process::exit(2);
+    }));
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {

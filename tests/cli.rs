@@ -456,7 +456,10 @@ fn plan_prints_the_runbook() {
     let output = limitctl(dir.path()).arg("plan").output().expect("run");
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     insta::assert_snapshot!("plan_runbook", stdout(&output));
-    let output = limitctl(dir.path()).args(["plan", "--stage", "9"]).output().expect("run");
+    let output = limitctl(dir.path())
+        .args(["plan", "--stage", "9"])
+        .output()
+        .expect("run");
     assert_eq!(output.status.code(), Some(2));
 }
 
@@ -482,9 +485,16 @@ fn a_symlinked_compose_file_stays_a_link() {
     let real = dir.path().join("inlock-ai.real.yml");
     fs::rename(services.join("inlock-ai.yml"), &real).expect("move");
     std::os::unix::fs::symlink(&real, services.join("inlock-ai.yml")).expect("link");
-    let output = limitctl(dir.path()).args(["apply", "inlock-ai"]).output().expect("run");
+    let output = limitctl(dir.path())
+        .args(["apply", "inlock-ai"])
+        .output()
+        .expect("run");
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     let link = fs::symlink_metadata(services.join("inlock-ai.yml")).expect("stat");
     assert!(link.file_type().is_symlink());
-    assert!(fs::read_to_string(&real).expect("read").contains("mem_limit: 768m"));
+    assert!(
+        fs::read_to_string(&real)
+            .expect("read")
+            .contains("mem_limit: 768m")
+    );
 }

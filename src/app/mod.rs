@@ -10,9 +10,8 @@ use miette::Report;
 
 use crate::cli::{ApplyArgs, Cli, Command, StripArgs, WriteOptions};
 use crate::diag::PlainDiagnostic;
-use crate::engine::{self, EngineError, Operation};
+use crate::engine::{self, Edited, EngineError, Operation};
 use crate::limits::{self, ServiceLimits};
-use crate::plan::FilePlan;
 use crate::render::report::{self, EditReport, FileReport, Kind};
 use crate::render::{Paint, diff};
 use workspace::Workspace;
@@ -81,26 +80,15 @@ pub fn run(cli: &Cli, ctx: &mut Context<'_>) -> CommandResult {
 pub use check_command::check;
 mod check_command;
 
-/// A file's verified edit.
-struct Edited {
-    file: usize,
-    plan: FilePlan,
-    new_text: String,
-}
-
 /// Edit one file, turning every failure into located reports.
 fn edit_file(
     ws: &Workspace,
     index: usize,
     operation: Operation<'_>,
-) -> Result<Edited, Vec<Report>> {
+) -> Result<(usize, Edited), Vec<Report>> {
     let file = &ws.files[index];
     match engine::edit_document(&file.doc, operation) {
-        Ok(e) => Ok(Edited {
-            file: index,
-            plan: e.plan,
-            new_text: e.text,
-        }),
+        Ok(edited) => Ok((index, edited)),
         Err(EngineError::Plan(errors)) => Err(errors
             .into_iter()
             .map(|e| {
@@ -258,7 +246,7 @@ fn conclude(
     ctx: &mut Context<'_>,
     ws: &Workspace,
     kind: Kind,
-    edited: Vec<Edited>,
+    edited: Vec<(usize, Edited)>,
     held: Vec<(String, String)>,
     new_holds: Vec<(String, String)>,
     new_config: Option<String>,
@@ -267,15 +255,15 @@ fn conclude(
     let mut writes: Vec<(&Path, &str)> = Vec::new();
     let mut diffs = String::new();
     let mut files = Vec::new();
-    for e in &edited {
-        let file = &ws.files[e.file];
-        if e.new_text != file.doc.text() {
-            writes.push((&file.path, &e.new_text));
+    for (index, e) in &edited {
+        let file = &ws.files[*index];
+        if e.text != file.doc.text() {
+            writes.push((&file.path, &e.text));
             if options.diff {
                 diffs.push_str(&diff::unified(
                     &file.display,
                     file.doc.text(),
-                    &e.new_text,
+                    &e.text,
                     ctx.paint,
                 ));
             }

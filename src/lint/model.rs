@@ -66,10 +66,13 @@ impl Value {
         }
     }
 
-    /// The value for a message: `512m`, or `` `${X:-512m}` (resolved to 512m) ``.
+    /// The value for a message: `` `512m` ``, or `` `${X:-512m}`, which resolves to `512m` ``.
     pub fn describe(&self) -> String {
         match &self.interpolation {
-            Some((expr, Some(resolved))) => format!("`{expr}` (resolved to `{resolved}`)"),
+            Some((expr, Some(resolved))) if resolved.is_empty() => {
+                format!("`{expr}`, which resolves to an empty string")
+            }
+            Some((expr, Some(resolved))) => format!("`{expr}`, which resolves to `{resolved}`"),
             Some((expr, None)) => format!("`{expr}`"),
             None => format!("`{}`", self.written),
         }
@@ -307,6 +310,14 @@ fn read_value(
                 interpolation = Some((expr, Some(resolved.clone())));
                 match value::read_str(&resolved) {
                     Reading::Text(size) => size_meaning(size),
+                    // `${VAR}` with VAR unset resolves to nothing: say so rather than "empty".
+                    _ if resolved.is_empty() => Meaning::Invalid {
+                        reason: "so Compose has no size to use: its variables are unset or empty here".into(),
+                        help: Some(
+                            "set the variable (shell or .env, or pass the host's file with --env-file), or give it a default: `${VAR:-512m}`"
+                                .into(),
+                        ),
+                    },
                     Reading::Invalid(_, e) => invalid_text(&e),
                     // A resolved value is plain text; `$` in it is not interpolated again.
                     _ => Meaning::Invalid {

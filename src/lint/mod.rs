@@ -306,3 +306,166 @@ pub fn check(
     }
     CheckReport { findings, summary }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+    use std::path::PathBuf;
+
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::app::workspace::ComposeFile;
+    use crate::compose;
+    use crate::discover::{self, ServiceIndex};
+    use crate::yaml::Document;
+
+    const TABLE: &str = "[services]\napp = { mem_limit = \"512m\", mem_reservation = \"128m\" }\nother = { mem_limit = \"256m\" }\n";
+
+    /// A workspace over one compose text, built in memory.
+    fn workspace(text: &str) -> Option<Workspace> {
+        let doc = Document::parse(text).ok()?;
+        let services = compose::services_mapping(&doc)?;
+        let limits = crate::limits::parse(TABLE, std::path::Path::new("limits.toml")).ok()?;
+        let mut index = ServiceIndex::default();
+        for s in compose::services(&doc, services) {
+            index.add(&s.name, 0);
+        }
+        let placements: BTreeMap<String, Placement> =
+            discover::place(&limits, &index, &|_, _| false);
+        Some(Workspace {
+            config_path: PathBuf::from("limits.toml"),
+            config_display: "limits.toml".into(),
+            config_text: TABLE.into(),
+            limits,
+            files: vec![ComposeFile {
+                path: PathBuf::from("a.yml"),
+                display: "a.yml".into(),
+                doc,
+                services,
+            }],
+            index,
+            placements,
+        })
+    }
+
+    fn value() -> impl Strategy<Value = &'static str> {
+        prop::sample::select(vec![
+            "512m",
+            "\"512m\"",
+            "536870912",
+            "1g",
+            "128m",
+            "'0.125g'",
+            "1.5",
+            "1Gi",
+            "4m",
+            "0",
+            "\"\"",
+            "~",
+            "",
+            "{a: 1}",
+            "[1]",
+            "true",
+            "${MEM:-512m}",
+            "\"${MEM:?no}\"",
+            "${",
+            "\"${UNSET}\"",
+            "*v",
+            "!!str 5",
+            "\"1g \"",
+        ])
+    }
+
+    fn compose_text() -> impl Strategy<Value = String> {
+        (
+            prop::collection::vec((0usize..4, value()), 0..6),
+            prop::sample::select(vec![
+                "",
+                "deploy: ~",
+                "deploy: {resources: {limits: {cpus: 1}}}",
+            ]),
+            any::<bool>(),
+            any::<bool>(),
+        )
+            .prop_map(|(fields, extra, merge, alias_service)| {
+                let mut s = String::from(
+                    "x-v: &v 512m\nx-m: &m\n  mem_limit: 1g\nservices:\n  app:\n    image: x\n",
+                );
+                if merge {
+                    s.push_str("    <<: *m\n");
+                }
+                let mut values: [Option<&str>; 4] = [None; 4];
+                for (i, v) in fields {
+                    values[i] = Some(v);
+                }
+                for (field, v) in compose::Field::ALL.iter().zip(values) {
+                    if let (Some(v), [key]) = (v, field.path()) {
+                        s.push_str(&format!("    {key}: {v}\n"));
+                    }
+                }
+                if values[2].is_some() || values[3].is_some() {
+                    s.push_str("    deploy:\n      resources:\n");
+                    for (block, v) in [("limits", values[2]), ("reservations", values[3])] {
+                        if let Some(v) = v {
+                            s.push_str(&format!("        {block}:\n          memory: {v}\n"));
+                        }
+                    }
+                } else if !extra.is_empty() {
+                    s.push_str(&format!("    {extra}\n"));
+                }
+                s.push_str(if alias_service {
+                    "  other: *m\n"
+                } else {
+                    "  other: {image: y}\n"
+                });
+                s
+            })
+    }
+
+    proptest! {
+        #[test]
+        fn never_panics_and_points_inside_the_text(text in compose_text()) {
+            // Every generated text is valid YAML; the guard keeps the property total.
+            let Some(ws) = workspace(&text) else {
+                return Ok(());
+            };
+            let selected: Vec<&ServiceLimits> = ws.limits.services.iter().collect();
+            let lookup = |_: usize, name: &str| (name == "MEM").then(|| "1g".to_string());
+            let report = check(&ws, &selected, &Options::default(), &lookup);
+            for f in &report.findings {
+                let text = match f.source {
+                    Source::Compose(i) => ws.files[i].doc.text(),
+                    Source::Config => ws.config_text.as_str(),
+                };
+                prop_assert!(text.get(f.range.clone()).is_some(), "{f:?} in {text:?}");
+                prop_assert!(!f.message.is_empty());
+            }
+            let counted = report.summary.errors + report.summary.warnings + report.summary.infos;
+            prop_assert_eq!(counted, report.findings.len());
+            prop_assert_eq!(report.summary.checked, report.summary.drift + report.summary.matching);
+        }
+    }
+
+    #[test]
+    fn equal_sizes_in_any_spelling_match() {
+        let text = "services:\n  app:\n    mem_limit: 536870912\n    mem_reservation: '0.125g'\n    deploy: {resources: {limits: {memory: \"524288k\"}, reservations: {memory: 128MiB}}}\n  other: {mem_limit: 256m, deploy: {resources: {limits: {memory: \"0.25g\"}}}}\n";
+        let ws = workspace(text).expect("a compose text");
+        let selected: Vec<&ServiceLimits> = ws.limits.services.iter().collect();
+        let report = check(&ws, &selected, &Options::default(), &|_, _| None);
+        assert_eq!(report.findings, Vec::new());
+        assert_eq!(report.summary.matching, 2);
+    }
+
+    #[test]
+    fn every_code_has_documentation() {
+        assert_eq!(CODES.len(), Code::ALL.len());
+        for (code, name) in Code::ALL.iter().zip(CODES) {
+            assert_eq!(code.as_str(), *name);
+            assert_eq!(Code::parse(name), Some(*code));
+            let text = explain(name).expect("documented");
+            assert!(text.starts_with(name));
+        }
+        assert_eq!(explain("nope"), None);
+    }
+}

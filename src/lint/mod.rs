@@ -221,18 +221,44 @@ pub const CODES: &[&str] = &[
 ];
 
 /// The long explanation of a finding code (`limitctl explain CODE`): what it means, why it
-/// matters, how to fix it.
+/// matters, how to fix it, and an example.
 pub fn explain(code: &str) -> Option<String> {
     let rule = Code::parse(code)?.rule();
-    Some(format!(
-        "{code} ({level} by default)\n\n{summary}\n\nWhat it means\n\n{what}\n\nWhy it matters\n\n{why}\n\nHow to fix it\n\n{fix}\n",
-        code = rule.code,
-        level = rule.severity.as_str(),
-        summary = rule.summary,
-        what = rule.what,
-        why = rule.why,
-        fix = rule.fix,
-    ))
+    let mut out = format!("{} ({} by default)\n\n", rule.code, rule.severity.as_str());
+    out.push_str(&wrap(rule.summary));
+    for (title, text) in [
+        ("What it means", rule.what),
+        ("Why it matters", rule.why),
+        ("How to fix it", rule.fix),
+    ] {
+        out.push_str(&format!("\n## {title}\n\n{}", wrap(text)));
+    }
+    out.push_str("\n## Example\n\n```yaml\n");
+    out.push_str(rule.example);
+    out.push_str("\n```\n");
+    Some(out)
+}
+
+/// Fill `text` into lines of at most 88 characters (longer words stay whole), as terminals
+/// and `less` do not wrap prose nicely.
+fn wrap(text: &str) -> String {
+    const WIDTH: usize = 88;
+    let mut out = String::new();
+    let mut line_len = 0;
+    for word in text.split_whitespace() {
+        let len = word.chars().count();
+        if line_len > 0 && line_len + 1 + len > WIDTH {
+            out.push('\n');
+            line_len = 0;
+        } else if line_len > 0 {
+            out.push(' ');
+            line_len += 1;
+        }
+        out.push_str(word);
+        line_len += len;
+    }
+    out.push('\n');
+    out
 }
 
 /// Check the selected table services against the compose files.
@@ -465,6 +491,9 @@ mod tests {
             assert_eq!(Code::parse(name), Some(*code));
             let text = explain(name).expect("documented");
             assert!(text.starts_with(name));
+            let prose = text.split("## Example").next().unwrap_or_default();
+            assert!(prose.lines().all(|l| l.chars().count() <= 88), "{text}");
+            assert!(text.contains("## How to fix it") && text.contains("```yaml"));
         }
         assert_eq!(explain("nope"), None);
     }

@@ -49,8 +49,8 @@ fn rules() -> Vec<Value> {
                 rule.what, rule.why, rule.fix
             );
             let markdown = format!(
-                "{}\n\n**Why it matters.** {}\n\n**How to fix it.** {}",
-                rule.what, rule.why, rule.fix
+                "{}\n\n**Why it matters.** {}\n\n**How to fix it.** {}\n\n**Example**\n\n```yaml\n{}\n```",
+                rule.what, rule.why, rule.fix, rule.example
             );
             json!({
                 "id": rule.code,

@@ -22,6 +22,14 @@ one that is too high lets it starve its neighbours.",
     fix: "Run `limitctl apply SERVICE` to write the table's value (for `${VAR:-default}` it \
 rewrites the default). If the file is right, change limits.toml instead. If an environment \
 variable overrides the default, fix the variable.",
+    example: r#"# limits.toml: app = { mem_limit = "512m" }
+services:
+  app:
+    mem_limit: 1g          # drift: 1g is not 512m
+    deploy:
+      resources:
+        limits:
+          memory: "524288k"  # no finding: 524288k is 512m"#,
 };
 
 /// Report every expected field whose size differs from the table's.

@@ -17,6 +17,9 @@ pub const RULE: Rule = Rule {
 rollout). Reporting it keeps it visible so that it does not become permanent by accident.",
     fix: "When the reason is resolved, remove `hold` from the entry and run `limitctl apply \
 SERVICE`; `limitctl strip SERVICE --hold REASON` is the way to put a service on hold.",
+    example: r#"# limits.toml
+[services]
+loki = { mem_limit = "768m", hold = "OOM-killed in stage 3; under review" }   # held"#,
 };
 
 /// Report a held table entry.

@@ -26,6 +26,10 @@ expression Compose cannot resolve makes it refuse the whole file.",
 environment agrees (pass the host's `.env` with `--env-file` to check against it). For an \
 unresolvable expression: set the variable, or give it a default (`${MEM:-512m}`), which \
 `limitctl apply` keeps equal to the table.",
+    example: r#"# limits.toml: app = { mem_limit = "512m" }
+services:
+  app:
+    mem_limit: ${APP_MEM:-512m}   # interpolated: resolves to 512m (APP_MEM unset)"#,
 };
 
 /// Report every interpolated value that resolves to the table's size or cannot be resolved.

@@ -22,6 +22,13 @@ the limit in limits.toml is not in force.",
     fix: "Write a size in Docker's syntax, as a string in `deploy`: `mem_limit: 512m`, \
 `memory: \"512m\"` (units b, k, m, g, t, p, 1024-based). `limitctl apply SERVICE` rewrites \
 the value with the table's spelling.",
+    example: r#"services:
+  app:
+    mem_limit: 1Gi         # invalid-size: write 1g
+    deploy:
+      resources:
+        limits:
+          memory: 536870912  # invalid-size: must be a string, "512m""#,
 };
 
 /// Report every present field whose value Compose would not use as a size.

@@ -19,6 +19,10 @@ less than memory reservation limit\"): the service does not start at all.",
     fix: "Lower the reservation or raise the limit. When the table has both values, \
 `limitctl apply SERVICE` writes them; when the table sets only `mem_limit`, add \
 `mem_reservation` to its entry so apply manages the reservation too.",
+    example: r#"services:
+  app:
+    mem_limit: 256m
+    mem_reservation: 512m  # inverted: above the limit"#,
 };
 
 /// Report a reservation above the limit.
@@ -40,7 +44,7 @@ pub fn check(view: &ServiceView<'_>, out: &mut Vec<Finding>) {
         return;
     }
     let message = format!(
-        "`{}` of `{}` ({}) is above its limit `{}` ({}): the engine refuses to start the container{}",
+        "`{}` of `{}` is {}, above its limit: `{}` is {}; the engine refuses to start the container{}",
         reservation.field,
         view.entry.name,
         reservation.describe(),

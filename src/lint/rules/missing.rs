@@ -23,6 +23,11 @@ process can take the host's memory and get other containers OOM-killed.",
     fix: "Run `limitctl apply SERVICE` to write the table's values, or add the field by hand \
 with the value from limits.toml. If the service must stay unlimited for now, record \
 `hold = \"reason\"` in its limits.toml entry.",
+    example: r#"# limits.toml: app = { mem_limit = "512m" }
+services:
+  app:
+    image: nginx
+    # no mem_limit, no deploy.resources.limits.memory: reported at `app:`"#,
 };
 
 /// Report every expected field the service lacks (or sets to null).

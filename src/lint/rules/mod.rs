@@ -27,6 +27,8 @@ pub struct Rule {
     pub why: &'static str,
     /// How to fix it.
     pub fix: &'static str,
+    /// A compose (or limits.toml) snippet that has the finding.
+    pub example: &'static str,
 }
 
 /// The message end shared by `split` findings: what each Compose version does with the file.

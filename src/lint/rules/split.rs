@@ -27,6 +27,13 @@ wrote down, or none.",
     fix: "Make both forms hold the same value: `limitctl apply SERVICE` writes the table's \
 value into both (it adds `memory` to an existing `limits` mapping). Or remove one of the \
 forms by hand.",
+    example: r#"services:
+  app:
+    mem_limit: 512m
+    deploy:
+      resources:
+        limits:
+          cpus: "0.5"      # split: no `memory` here, but mem_limit is set"#,
 };
 
 /// Whether `field` (a deploy field) is absent from an existing `limits`/`reservations`
@@ -86,7 +93,7 @@ pub fn check(view: &ServiceView<'_>, out: &mut Vec<Finding>) {
             continue;
         }
         let message = format!(
-            "`{service_field}` ({}) and `{field}` ({}) of `{name}` differ: {SPLIT_CONSEQUENCE}{}",
+            "`{service_field}` of `{name}` is {} but `{field}` is {}: {SPLIT_CONSEQUENCE}{}",
             service_value.describe(),
             deploy_value.describe(),
             view.inherited(deploy_value.anchor.as_deref()),

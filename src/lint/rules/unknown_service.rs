@@ -18,6 +18,9 @@ at the entry in limits.toml and suggests a close name when there is one.",
 nowhere, and the service under its real name runs without it.",
     fix: "Correct the name in limits.toml (or the compose file), point `[compose] root` / \
 `files` at the folder that defines it, or remove the entry if the service is gone.",
+    example: r#"# limits.toml
+[services]
+treafik = { mem_limit = "256m" }   # unknown-service: did you mean `traefik`?"#,
 };
 
 /// Report a table entry that no compose file defines.

@@ -18,6 +18,10 @@ new service added without a limit is how an unlimited container slips into produ
     fix: "Add an entry for it under `[services]` in limits.toml (with `hold = \"reason\"` if \
 it must stay unlimited for now). Use `--deny unmanaged` in CI to make every service need \
 an entry.",
+    example: r#"# limits.toml has no entry for `homepage`
+services:
+  homepage:                # unmanaged
+    image: ghcr.io/gethomepage/homepage"#,
 };
 
 /// Report every compose service without a table entry.

@@ -8,10 +8,11 @@
 pub mod model;
 pub mod rules;
 
+use std::collections::HashMap;
 use std::ops::Range;
 
 use crate::app::workspace::Workspace;
-use crate::compose::Field;
+use crate::compose::{self, Field, Service};
 use crate::discover::Placement;
 use crate::limits::ServiceLimits;
 
@@ -274,6 +275,18 @@ pub fn check(
 ) -> CheckReport {
     let mut findings = Vec::new();
     let mut summary = Summary::default();
+    // Each file's services by name, built once: a table of n services over a file of n
+    // services must not cost n² lookups.
+    let services: Vec<HashMap<String, Service>> = ws
+        .files
+        .iter()
+        .map(|f| {
+            compose::services(&f.doc, f.services)
+                .into_iter()
+                .map(|s| (s.name.clone(), s))
+                .collect()
+        })
+        .collect();
     for &entry in selected {
         if entry.hold.is_some() {
             summary.held += 1;
@@ -284,7 +297,8 @@ pub fn check(
             Some(Placement::File(file)) => {
                 let before = findings.len();
                 let env = |name: &str| lookup(*file, name);
-                let view = ServiceView::new(ws, entry, *file, &env);
+                let service = services.get(*file).and_then(|m| m.get(&entry.name));
+                let view = ServiceView::new(ws, entry, *file, service, &env);
                 rules::invalid_size::check(&view, &mut findings);
                 rules::interpolated::check(&view, &mut findings);
                 rules::missing::check(&view, &mut findings);

@@ -5,7 +5,7 @@
 use std::ops::Range;
 
 use crate::app::workspace::Workspace;
-use crate::compose::{self, Field, Found};
+use crate::compose::{self, Field, Found, Service};
 use crate::interp::{self, InterpError};
 use crate::limits::{ServiceLimits, SizeSpec};
 use crate::size::MemSize;
@@ -119,23 +119,21 @@ pub fn slot(field: Field) -> usize {
 }
 
 impl<'a> ServiceView<'a> {
-    /// Read `entry`'s service from compose file `file`; `env` resolves variables.
+    /// Read `entry`'s service (`service`, found in compose file `file`); `env` resolves
+    /// variables.
     pub fn new(
         ws: &'a Workspace,
         entry: &'a ServiceLimits,
         file: usize,
+        service: Option<&Service>,
         env: &dyn Fn(&str) -> Option<String>,
     ) -> Self {
-        let compose_file = &ws.files[file];
-        let doc = &compose_file.doc;
-        let service = compose::services(doc, compose_file.services)
-            .into_iter()
-            .find(|s| s.name == entry.name);
-        let (key_range, mapping) = match &service {
+        let doc = &ws.files[file].doc;
+        let (key_range, mapping) = match service {
             Some(s) => (doc.node(s.key).range.clone(), Some(doc.resolve(s.value))),
             None => (0..0, None),
         };
-        let service_anchor = service.as_ref().and_then(|s| {
+        let service_anchor = service.and_then(|s| {
             let resolved = doc.resolve(s.value);
             (resolved != s.value)
                 .then(|| doc.node(resolved).anchor.clone())

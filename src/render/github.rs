@@ -4,7 +4,7 @@
 use crate::app::workspace::Workspace;
 use crate::lint::{CheckReport, Severity};
 
-use super::findings::place;
+use super::findings::Locator;
 use super::human::summary;
 
 /// Escape a workflow command's message (`%`, CR, LF), as the actions toolkit does.
@@ -23,8 +23,9 @@ fn escape_property(s: &str) -> String {
 /// then the summary as a plain line.
 pub fn render(ws: &Workspace, report: &CheckReport) -> String {
     let mut out = String::new();
+    let mut locator = Locator::new(ws);
     for f in &report.findings {
-        let p = place(ws, f);
+        let p = locator.place(f);
         let command = match f.severity {
             Severity::Error => "error",
             Severity::Warning => "warning",

@@ -43,7 +43,7 @@ use serde::Serialize;
 use crate::app::workspace::Workspace;
 use crate::lint::CheckReport;
 
-use super::findings::place;
+use super::findings::Locator;
 
 /// One finding in the JSON output.
 #[derive(Debug, Serialize)]
@@ -107,11 +107,12 @@ pub struct JsonReport<'a> {
 
 /// The JSON document of a report.
 pub fn document<'a>(ws: &'a Workspace, report: &'a CheckReport) -> JsonReport<'a> {
+    let mut locator = Locator::new(ws);
     let findings = report
         .findings
         .iter()
         .map(|f| {
-            let p = place(ws, f);
+            let p = locator.place(f);
             JsonFinding {
                 code: f.code.as_str(),
                 severity: f.severity.as_str(),

@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 use crate::app::workspace::Workspace;
 use crate::lint::{CheckReport, Code, Severity};
 
-use super::findings::place;
+use super::findings::Locator;
 
 /// The SARIF level of a severity.
 fn level(severity: Severity) -> &'static str {
@@ -66,11 +66,12 @@ fn rules() -> Vec<Value> {
 
 /// The SARIF log of a report.
 pub fn document(ws: &Workspace, report: &CheckReport) -> Value {
+    let mut locator = Locator::new(ws);
     let results: Vec<Value> = report
         .findings
         .iter()
         .map(|f| {
-            let p = place(ws, f);
+            let p = locator.place(f);
             let rule_index = Code::ALL.iter().position(|c| *c == f.code).unwrap_or(0);
             let mut message = f.message.clone();
             if let Some(help) = &f.help {

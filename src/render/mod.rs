@@ -1,8 +1,13 @@
 //! Rendering: everything limitctl prints is built here from library data.
 
 pub mod diff;
+pub mod findings;
+pub mod github;
+pub mod human;
+pub mod json;
 pub mod report;
 pub mod runbook;
+pub mod sarif;
 
 use anstyle::{AnsiColor, Style};
 

@@ -2,7 +2,7 @@
 //! range turned into 1-based lines and columns (columns in characters).
 
 use crate::app::workspace::Workspace;
-use crate::diag::line_col;
+use crate::diag::LineIndex;
 use crate::lint::{Finding, Source};
 
 /// A finding's place, ready to print.
@@ -31,53 +31,6 @@ pub fn source(ws: &Workspace, source: Source) -> (&str, &str) {
             None => ("", ""),
         },
         Source::Config => (&ws.config_display, &ws.config_text),
-    }
-}
-
-/// Line starts of one text, so that many positions in it are located without rescanning
-/// the text from its start each time (a large file with thousands of findings).
-#[derive(Clone, Debug)]
-pub struct LineIndex {
-    /// Byte offset of the start of every line.
-    starts: Vec<usize>,
-}
-
-impl LineIndex {
-    /// Index `text`.
-    pub fn new(text: &str) -> Self {
-        let mut starts = vec![0];
-        starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
-        LineIndex { starts }
-    }
-
-    /// How many lines the text has (a final line without a newline counts).
-    pub fn len(&self) -> usize {
-        self.starts.len()
-    }
-
-    /// Whether the text is empty of lines (never: an empty text has one empty line).
-    pub fn is_empty(&self) -> bool {
-        self.starts.is_empty()
-    }
-
-    /// The byte offset where 0-based line `line` starts, if the text has it.
-    pub fn start_of(&self, line: usize) -> Option<usize> {
-        self.starts.get(line).copied()
-    }
-
-    /// 1-based line and column (in characters) of a byte offset: the same answer as
-    /// [`crate::diag::line_col`], found by binary search.
-    pub fn line_col(&self, text: &str, offset: usize) -> (usize, usize) {
-        let mut offset = offset.min(text.len());
-        // An offset inside a character counts from that character's start, as slicing would.
-        while !text.is_char_boundary(offset) {
-            offset -= 1;
-        }
-        let line = self.starts.partition_point(|&s| s <= offset);
-        let start = self.starts.get(line.wrapping_sub(1)).copied().unwrap_or(0);
-        let before = &text[start..offset];
-        let before = before.strip_prefix('\u{feff}').unwrap_or(before);
-        (line.max(1), before.chars().count() + 1)
     }
 }
 
@@ -130,17 +83,7 @@ impl<'a> Locator<'a> {
 
 /// Where one finding is, in lines and columns (see [`Locator`] for many findings).
 pub fn place<'a>(ws: &'a Workspace, finding: &Finding) -> Place<'a> {
-    let (file, text) = source(ws, finding.source);
-    let (line, column) = line_col(text, finding.range.start);
-    let (end_line, end_column) = line_col(text, finding.range.end.max(finding.range.start));
-    Place {
-        file,
-        text,
-        line,
-        column,
-        end_line,
-        end_column,
-    }
+    Locator::new(ws).place(finding)
 }
 
 /// The label under a finding's snippet: its own label, then where the expected value is set
@@ -162,33 +105,5 @@ pub fn label(ws: &Workspace, config: &LineIndex, finding: &Finding) -> String {
         (Some(l), None) => l.clone(),
         (None, Some(e)) => e,
         (None, None) => "here".into(),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn line_index_agrees_with_line_col() {
-        for text in [
-            "",
-            "a",
-            "\n",
-            "a: 1\né: ü\n",
-            "\u{feff}x: 1\r\ny: größe\r\n\r\nz",
-            "no final newline\nlast",
-        ] {
-            let index = LineIndex::new(text);
-            for offset in 0..=text.len() + 2 {
-                if text.is_char_boundary(offset.min(text.len())) {
-                    assert_eq!(
-                        index.line_col(text, offset),
-                        line_col(text, offset),
-                        "{text:?} at {offset}"
-                    );
-                }
-            }
-        }
     }
 }

@@ -13,7 +13,8 @@ use crate::app::workspace::Workspace;
 use crate::lint::{CheckReport, Finding, Severity, Source};
 
 use super::Paint;
-use super::findings::{LineIndex, label};
+use super::findings::label;
+use crate::diag::LineIndex;
 
 /// Width the diagnostics are wrapped at: fixed, so output does not depend on the terminal.
 const WIDTH: usize = 100;

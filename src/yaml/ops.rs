@@ -5,7 +5,7 @@
 use std::ops::Range;
 
 use super::edit::Edit;
-use super::tree::{Document, NodeId, Style};
+use super::tree::{Document, NodeId, NodeKind, Style};
 
 /// A value to be written where there was none: a scalar already rendered as YAML text, or a
 /// mapping of such values.
@@ -185,7 +185,47 @@ pub fn insert_entries(
     let nl = newline_at(text, node.range.end);
     let mut lines = String::new();
     render_block(&mut lines, indent, step, entries, nl);
+    if let Some(before) = before_open_block_scalar(doc, mapping, at) {
+        return Ok(Edit::insert(before, lines));
+    }
     Ok(block_insert(text, at, lines, nl))
+}
+
+/// Where to insert instead of the end of a mapping that ends the file, without a final
+/// newline, in a block scalar that would keep a final line break (`|`, `>`, `|+`): text after
+/// it would give the scalar a line break it does not have, so the new lines go before the
+/// mapping's last entry. `None` when appending is safe.
+fn before_open_block_scalar(doc: &Document, mapping: NodeId, at: usize) -> Option<usize> {
+    let text = doc.text();
+    if at != text.len() || text.ends_with('\n') {
+        return None;
+    }
+    let last = *doc.entries(mapping)?.last()?;
+    let mut node = last.value;
+    // The deepest last value: the one whose content ends the file.
+    loop {
+        node = match &doc.node(node).kind {
+            NodeKind::Mapping { entries, .. } => entries.last()?.value,
+            NodeKind::Sequence { items, .. } => *items.last()?,
+            _ => break,
+        };
+    }
+    let NodeKind::Scalar {
+        style: Style::Literal | Style::Folded,
+        ..
+    } = doc.node(node).kind
+    else {
+        return None;
+    };
+    let header_start = doc.node(node).range.start;
+    let header = text[header_start..].lines().next().unwrap_or("");
+    let indicators = header.split('#').next().unwrap_or("");
+    if indicators.contains('-') {
+        return None;
+    }
+    let key_start = doc.node(last.key).props_start;
+    own_line_indent(text, key_start)?;
+    Some(line_start(text, key_start))
 }
 
 /// Turn a null value (`deploy:`, `deploy: ~`) into a mapping holding `entries`.

@@ -273,12 +273,27 @@ fn lines_changed(before: &str, after: &str, interior_comments: bool) -> Result<(
             }
         }
     }
-    for run in &runs {
+    // The diff ends in a deletion: the last run of deleted lines reaches the end of the file.
+    let at_end = diff
+        .iter_all_changes()
+        .last()
+        .is_some_and(|c| c.tag() == ChangeTag::Delete);
+    let last_run = runs.iter().rposition(|r| !r.is_empty());
+    for (r, run) in runs.iter().enumerate() {
         for (i, line) in run.iter().enumerate() {
-            let inside = interior_comments
-                && line.trim_start().starts_with('#')
-                && run[..i].iter().any(|l| names_managed(l))
-                && run[i + 1..].iter().any(|l| names_managed(l));
+            // Removing the last lines of a file without a final newline takes the newline
+            // before them; when that line is blank, the blank line goes (no other choice
+            // keeps the file unterminated).
+            let trailing_blank = interior_comments
+                && at_end
+                && !before.ends_with('\n')
+                && Some(r) == last_run
+                && line.trim().is_empty();
+            let inside = trailing_blank
+                || interior_comments
+                    && line.trim_start().starts_with('#')
+                    && run[..i].iter().any(|l| names_managed(l))
+                    && run[i + 1..].iter().any(|l| names_managed(l));
             if !inside {
                 deleted.push(*line);
             }
@@ -337,4 +352,25 @@ pub fn located(text: &str, range: &Range<usize>) -> bool {
         && range.end <= text.len()
         && text.is_char_boundary(range.start)
         && text.is_char_boundary(range.end)
+}
+
+/// In a file indented by `step` throughout, every line an edit adds is indented by a multiple
+/// of `step`: new keys take the indentation of their siblings and the file's step for new
+/// levels.
+pub fn added_lines_on_grid(before: &str, after: &str, step: usize) -> Result<(), String> {
+    use similar::{ChangeTag, TextDiff};
+    let diff = TextDiff::from_lines(before, after);
+    for change in diff.iter_all_changes() {
+        if change.tag() != ChangeTag::Insert {
+            continue;
+        }
+        let line = change.value();
+        let indent = line.len() - line.trim_start_matches(' ').len();
+        if indent % step != 0 {
+            return Err(format!(
+                "added line {line:?} is indented by {indent}, not a multiple of the file's {step}\n--- after\n{after}"
+            ));
+        }
+    }
+    Ok(())
 }

@@ -58,12 +58,24 @@ fuzz_target!(|data: &[u8]| {
     };
     let table: Vec<ServiceLimits> = names.iter().map(|n| limits(n)).collect();
     for write in [
-        WriteTargets { service: true, deploy: true },
-        WriteTargets { service: true, deploy: false },
-        WriteTargets { service: false, deploy: true },
+        WriteTargets {
+            service: true,
+            deploy: true,
+        },
+        WriteTargets {
+            service: true,
+            deploy: false,
+        },
+        WriteTargets {
+            service: false,
+            deploy: true,
+        },
     ] {
         if let Ok(edited) = edit_text(text, Operation::Apply(&table, write)) {
-            assert!(Document::parse(edited.text.as_str()).is_ok(), "apply wrote text that does not parse");
+            assert!(
+                Document::parse(edited.text.as_str()).is_ok(),
+                "apply wrote text that does not parse"
+            );
             match edit_text(&edited.text, Operation::Apply(&table, write)) {
                 Ok(again) => assert!(again.plan.edits.is_empty(), "apply is not idempotent"),
                 Err(e) => panic!("apply accepted its own output once but not twice: {e}"),

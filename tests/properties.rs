@@ -412,3 +412,53 @@ proptest! {
         never_panics(&mutate(&case.text(), &mutations))?;
     }
 }
+
+/// The intended non-identities of strip after apply, pinned: a null `deploy` (`deploy:`,
+/// `deploy: ~`, in block or flow style) becomes a mapping on apply, and strip removes it with
+/// the line it was on (comment included), because it holds nothing but limits by then.
+#[test]
+fn null_deploy_becomes_a_mapping_and_strip_removes_it() {
+    let cases = [
+        (
+            "services:\n  web:\n    image: x\n    deploy:\n    restart: always\n",
+            "services:\n  web:\n    image: x\n    deploy:\n      resources:\n        limits:\n          memory: \"256m\"\n    restart: always\n    mem_limit: 256m\n",
+            "services:\n  web:\n    image: x\n    restart: always\n",
+        ),
+        (
+            "services:\n  web:\n    image: x\n    deploy: ~  # later\n    restart: always\n",
+            "services:\n  web:\n    image: x\n    deploy:  # later\n      resources:\n        limits:\n          memory: \"256m\"\n    restart: always\n    mem_limit: 256m\n",
+            "services:\n  web:\n    image: x\n    restart: always\n",
+        ),
+        (
+            "services:\n  web: {image: x, deploy: ~}\n",
+            "services:\n  web: {image: x, deploy: {resources: {limits: {memory: \"256m\"}}}, mem_limit: 256m}\n",
+            "services:\n  web: {image: x}\n",
+        ),
+    ];
+    let table = [common::limits("web", "256m", None)];
+    for (original, applied, stripped) in cases {
+        let a = edit_text(original, Operation::Apply(&table, WriteTargets::default())).unwrap();
+        assert_eq!(a.text, applied);
+        let s = edit_text(&a.text, Operation::Strip(&["web"])).unwrap();
+        assert_eq!(s.text, stripped);
+    }
+}
+
+/// The other intended non-identity: limits already in the file are replaced by apply, and
+/// strip removes them rather than restoring the old values.
+#[test]
+fn existing_limits_are_replaced_and_strip_removes_them() {
+    let original = "services:\n  web:\n    image: x\n    mem_limit: 1g  # old\n";
+    let table = [common::limits("web", "256m", None)];
+    let write = WriteTargets {
+        service: true,
+        deploy: false,
+    };
+    let applied = edit_text(original, Operation::Apply(&table, write)).unwrap();
+    assert_eq!(
+        applied.text,
+        "services:\n  web:\n    image: x\n    mem_limit: 256m  # old\n"
+    );
+    let stripped = edit_text(&applied.text, Operation::Strip(&["web"])).unwrap();
+    assert_eq!(stripped.text, "services:\n  web:\n    image: x\n");
+}

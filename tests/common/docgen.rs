@@ -248,8 +248,9 @@ pub struct Service {
     pub name: String,
     /// How its key is quoted.
     pub key: Key,
-    /// `<<: *common` first.
-    pub merge: bool,
+    /// 0: no merge; 1: `<<: *common`; 2: `<<: [*common, *extra]`; 3: `<<: *common` and
+    /// `logging: *logging` (an alias as a plain value).
+    pub merge: u8,
     /// Written as `{image: …, …}` on one line.
     pub flow: bool,
     /// Entries in order (for flow services only image/restart/mem_limit/deploy are used).
@@ -290,7 +291,7 @@ const NAMES: [&str; 6] = ["web", "db", "cache", "worker", "proxy", "api-gateway"
 fn service(name: &'static str, allow: Allow, anchored: bool) -> impl Strategy<Value = Service> {
     (
         key(),
-        any::<bool>(),
+        0..4u8,
         prop_oneof![4 => Just(false), 1 => Just(true)],
         prop::collection::vec(item(allow), 0..7),
         0..3u8,
@@ -302,7 +303,7 @@ fn service(name: &'static str, allow: Allow, anchored: bool) -> impl Strategy<Va
             Service {
                 name: name.to_string(),
                 key,
-                merge: merge && anchored,
+                merge: if anchored { merge } else { 0 },
                 flow,
                 items,
             }
@@ -411,6 +412,12 @@ impl Doc {
             out.line(0, "");
         }
         if let Some(limit) = &self.anchor {
+            out.line(
+                0,
+                "x-logging: &logging {driver: local, options: {max-size: 10m}}",
+            );
+            out.line(0, "x-extra: &extra");
+            out.line(s[0], "labels: [\"tier=app\"]");
             out.line(0, "x-common: &common");
             out.line(s[0], "restart: unless-stopped");
             out.line(s[0], "logging:");
@@ -458,8 +465,11 @@ impl Doc {
         let name = svc.key.show(&svc.name);
         if svc.flow {
             let mut parts = Vec::new();
-            if svc.merge {
-                parts.push("<<: *common".to_string());
+            match svc.merge {
+                1 => parts.push("<<: *common".to_string()),
+                2 => parts.push("<<: [*common, *extra]".to_string()),
+                3 => parts.push("<<: *common, logging: *logging".to_string()),
+                _ => {}
             }
             for item in &svc.items {
                 match item {
@@ -486,8 +496,14 @@ impl Doc {
         }
         out.line(ind, format!("{name}:"));
         let ind = ind + s[1];
-        if svc.merge {
-            out.line(ind, "<<: *common");
+        match svc.merge {
+            1 => out.line(ind, "<<: *common"),
+            2 => out.line(ind, "<<: [*common, *extra]"),
+            3 => {
+                out.line(ind, "<<: *common");
+                out.line(ind, "logging: *logging");
+            }
+            _ => {}
         }
         let mut seen = Vec::new();
         for item in &svc.items {

@@ -462,3 +462,15 @@ fn existing_limits_are_replaced_and_strip_removes_them() {
     let stripped = edit_text(&applied.text, Operation::Strip(&["web"])).unwrap();
     assert_eq!(stripped.text, "services:\n  web:\n    image: x\n");
 }
+
+/// What strip does with comments near the limits, pinned: a comment inside a block it removes
+/// whole goes with the block; a comment after the block's last value stays where it was.
+#[test]
+fn strip_removes_comments_inside_removed_blocks_only() {
+    let text = "services:\n  web:\n    image: x\n    deploy:\n      replicas: 2\n      resources:\n        limits:\n          memory: 1g\n          # inside\n        reservations:\n          memory: 64m\n          # after\n      restart_policy:\n        condition: on-failure\n";
+    let stripped = edit_text(text, Operation::Strip(&["web"])).unwrap();
+    assert_eq!(
+        stripped.text,
+        "services:\n  web:\n    image: x\n    deploy:\n      replicas: 2\n          # after\n      restart_policy:\n        condition: on-failure\n"
+    );
+}

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{BOTH, apply, diff, entry, error_text, strip};
+use common::{BOTH, apply, diff, error_text, limits, strip};
 use limitctl::limits::{ServiceLimits, WriteTargets};
 
 /// Apply, snapshot the diff, and check the invariants that hold for every case.
@@ -33,7 +33,7 @@ fn default_case(name: &str, input: &str) {
     case(
         name,
         input,
-        &[entry("web", "256m", Some("64m"))],
+        &[limits("web", "256m", Some("64m"))],
         BOTH,
         true,
     );
@@ -112,7 +112,7 @@ fn flow_deploy() {
 #[test]
 fn empty_or_null_deploy_becomes_a_mapping() {
     // Not reversible by design: strip removes the emptied `deploy` rather than restoring null.
-    let table = [entry("web", "256m", Some("64m"))];
+    let table = [limits("web", "256m", Some("64m"))];
     case(
         "null_deploy_empty",
         "services:\n  web:\n    image: nginx\n    deploy:\n    restart: always\n",
@@ -158,7 +158,7 @@ fn quoted_keys_and_values_keep_their_quotes() {
     case(
         "quoted",
         "services:\n  \"web\":\n    'image': \"nginx\"\n    \"mem_limit\": '512m'\n    deploy:\n      resources:\n        limits:\n          \"memory\": \"512m\"\n",
-        &[entry("web", "256m", Some("64m"))],
+        &[limits("web", "256m", Some("64m"))],
         BOTH,
         false,
     );
@@ -204,7 +204,7 @@ fn document_start_marker() {
 
 #[test]
 fn malformed_yaml_is_refused_with_a_location() {
-    let table = [entry("web", "256m", None)];
+    let table = [limits("web", "256m", None)];
     let cases = [
         (
             "duplicate",
@@ -235,14 +235,14 @@ fn write_service_only_still_fills_an_existing_limits_block() {
     case(
         "write_service_limits_block",
         "services:\n  web:\n    image: nginx\n    deploy:\n      resources:\n        limits:\n          cpus: '1'\n",
-        &[entry("web", "256m", Some("64m"))],
+        &[limits("web", "256m", Some("64m"))],
         write,
         true,
     );
     case(
         "write_service_only",
         "services:\n  web:\n    image: nginx\n",
-        &[entry("web", "256m", Some("64m"))],
+        &[limits("web", "256m", Some("64m"))],
         write,
         true,
     );
@@ -257,7 +257,7 @@ fn write_deploy_only_still_updates_a_present_service_key() {
     case(
         "write_deploy_only",
         "services:\n  web:\n    image: nginx\n    mem_limit: 1g\n",
-        &[entry("web", "256m", None)],
+        &[limits("web", "256m", None)],
         write,
         false,
     );
@@ -266,7 +266,7 @@ fn write_deploy_only_still_updates_a_present_service_key() {
 #[test]
 fn values_equal_in_bytes_are_left_alone() {
     let input = "services:\n  web:\n    mem_limit: 1024m\n    mem_reservation: 268435456\n    deploy:\n      resources:\n        limits:\n          memory: 1GiB\n        reservations:\n          memory: '256M'\n";
-    let edited = apply(input, &[entry("web", "1g", Some("256m"))], BOTH).unwrap();
+    let edited = apply(input, &[limits("web", "1g", Some("256m"))], BOTH).unwrap();
     assert!(edited.plan.edits.is_empty(), "{:?}", edited.plan.changes);
 }
 
@@ -275,7 +275,7 @@ fn deploy_memory_is_always_a_string() {
     case(
         "deploy_integer",
         "services:\n  web:\n    image: nginx\n    mem_limit: 268435456\n    deploy:\n      resources:\n        limits:\n          memory: 268435456\n",
-        &[entry("web", "256m", None)],
+        &[limits("web", "256m", None)],
         BOTH,
         false,
     );
@@ -286,7 +286,7 @@ fn interpolated_defaults_are_rewritten_and_bare_variables_refused() {
     case(
         "interpolated",
         "services:\n  web:\n    image: nginx\n    mem_limit: ${WEB_MEM:-512m}\n    mem_reservation: \"${WEB_RES-128m}\"\n",
-        &[entry("web", "256m", Some("64m"))],
+        &[limits("web", "256m", Some("64m"))],
         WriteTargets {
             service: true,
             deploy: false,
@@ -295,7 +295,7 @@ fn interpolated_defaults_are_rewritten_and_bare_variables_refused() {
     );
     let message = refused(
         "services:\n  web:\n    mem_limit: ${WEB_MEM}\n",
-        &[entry("web", "256m", None)],
+        &[limits("web", "256m", None)],
     );
     insta::assert_snapshot!("interpolated_no_default", message);
 }
@@ -305,7 +305,7 @@ fn merged_service_keys_are_overridden_and_merged_deploy_refused() {
     case(
         "merged_mem_limit",
         "x-base: &base\n  restart: always\n  mem_limit: 1g\nservices:\n  web:\n    <<: *base\n    image: nginx\n",
-        &[entry("web", "256m", None)],
+        &[limits("web", "256m", None)],
         WriteTargets {
             service: true,
             deploy: false,
@@ -314,7 +314,7 @@ fn merged_service_keys_are_overridden_and_merged_deploy_refused() {
     );
     let message = refused(
         "x-base: &base\n  restart: always\n  deploy:\n    replicas: 2\nservices:\n  web:\n    <<: *base\n    image: nginx\n",
-        &[entry("web", "256m", None)],
+        &[limits("web", "256m", None)],
     );
     insta::assert_snapshot!("merged_deploy_refused", message);
 }
@@ -323,7 +323,7 @@ fn merged_service_keys_are_overridden_and_merged_deploy_refused() {
 fn shared_anchors_are_never_edited() {
     let message = refused(
         "services:\n  web:\n    image: nginx\n    deploy: &dep\n      replicas: 2\n  api:\n    image: api\n    deploy: *dep\n",
-        &[entry("web", "256m", None)],
+        &[limits("web", "256m", None)],
     );
     insta::assert_snapshot!("shared_anchor_refused", message);
 }
@@ -333,13 +333,13 @@ fn reservation_is_written_only_when_the_table_has_one() {
     case(
         "no_reservation",
         "services:\n  web:\n    image: nginx\n",
-        &[entry("web", "256m", None)],
+        &[limits("web", "256m", None)],
         BOTH,
         true,
     );
     let message = refused(
         "services:\n  web:\n    mem_reservation: 1g\n",
-        &[entry("web", "256m", None)],
+        &[limits("web", "256m", None)],
     );
     insta::assert_snapshot!("reservation_above_new_limit", message);
 }
@@ -348,7 +348,7 @@ fn reservation_is_written_only_when_the_table_has_one() {
 fn only_selected_services_change() {
     let input =
         "services:\n  web:\n    image: nginx\n  db:\n    image: postgres\n    mem_limit: 2g\n";
-    let edited = apply(input, &[entry("web", "256m", None)], BOTH).unwrap();
+    let edited = apply(input, &[limits("web", "256m", None)], BOTH).unwrap();
     assert!(
         edited
             .text

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{BOTH, apply, diff, entry, error_text, strip};
+use common::{BOTH, apply, diff, error_text, limits, strip};
 
 fn stripped(input: &str, services: &[&str]) -> String {
     strip(input, services)
@@ -76,7 +76,7 @@ fn strip_after_apply_is_the_identity_on_files_without_limits() {
         "services:\n  web:\n    image: nginx\n    deploy: {restart_policy: {condition: any}}",
     ];
     for input in inputs {
-        let applied = apply(input, &[entry("web", "256m", Some("64m"))], BOTH).expect("apply");
+        let applied = apply(input, &[limits("web", "256m", Some("64m"))], BOTH).expect("apply");
         assert_ne!(applied.text, input);
         assert_eq!(stripped(&applied.text, &["web"]), input, "for {input:?}");
     }
@@ -100,7 +100,7 @@ fn strip_after_apply_on_every_fixture_file() {
         let bare = stripped(&text, &refs);
         let table: Vec<_> = names
             .iter()
-            .map(|n| entry(n, "256m", Some("64m")))
+            .map(|n| limits(n, "256m", Some("64m")))
             .collect();
         let applied = apply(&bare, &table, BOTH).expect("apply");
         assert_eq!(stripped(&applied.text, &refs), bare, "{}", path.display());

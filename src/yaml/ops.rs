@@ -5,7 +5,7 @@
 use std::ops::Range;
 
 use super::edit::Edit;
-use super::tree::{Document, NodeId, Style};
+use super::tree::{Document, NodeId, NodeKind, Style};
 
 /// A value to be written where there was none: a scalar already rendered as YAML text, or a
 /// mapping of such values.
@@ -185,7 +185,62 @@ pub fn insert_entries(
     let nl = newline_at(text, node.range.end);
     let mut lines = String::new();
     render_block(&mut lines, indent, step, entries, nl);
+    if let Some(before) = before_open_block_scalar(doc, mapping, at) {
+        return Ok(Edit::insert(before, lines));
+    }
     Ok(block_insert(text, at, lines, nl))
+}
+
+/// The deepest last value of `node`: the node whose content ends it in the text.
+fn last_leaf(doc: &Document, mut node: NodeId) -> Option<NodeId> {
+    loop {
+        node = match &doc.node(node).kind {
+            NodeKind::Mapping { entries, .. } => entries.last()?.value,
+            NodeKind::Sequence { items, .. } => *items.last()?,
+            _ => return Some(node),
+        };
+    }
+}
+
+/// The chomping indicators of a block scalar's header (`|+`, `>2-`), comment excluded.
+fn block_header(doc: &Document, node: NodeId) -> Option<&str> {
+    let NodeKind::Scalar {
+        style: Style::Literal | Style::Folded,
+        ..
+    } = doc.node(node).kind
+    else {
+        return None;
+    };
+    let header = doc.text()[doc.node(node).range.start..].lines().next()?;
+    header.split('#').next()
+}
+
+/// Whether `node` ends in a block scalar with keep chomping (`|+`), whose trailing blank lines
+/// are part of its value.
+fn ends_in_keep_scalar(doc: &Document, node: NodeId) -> bool {
+    last_leaf(doc, node)
+        .and_then(|leaf| block_header(doc, leaf))
+        .is_some_and(|h| h.contains('+'))
+}
+
+/// Where to insert instead of the end of a mapping that ends the file, without a final
+/// newline, in a block scalar that would keep a final line break (`|`, `>`, `|+`): text after
+/// it would give the scalar a line break it does not have, so the new lines go before the
+/// mapping's last entry. `None` when appending is safe.
+fn before_open_block_scalar(doc: &Document, mapping: NodeId, at: usize) -> Option<usize> {
+    let text = doc.text();
+    if at != text.len() || text.ends_with('\n') {
+        return None;
+    }
+    let last = *doc.entries(mapping)?.last()?;
+    // The value whose content ends the file.
+    let leaf = last_leaf(doc, last.value)?;
+    if block_header(doc, leaf)?.contains('-') {
+        return None;
+    }
+    let key_start = doc.node(last.key).props_start;
+    own_line_indent(text, key_start)?;
+    Some(line_start(text, key_start))
 }
 
 /// Turn a null value (`deploy:`, `deploy: ~`) into a mapping holding `entries`.
@@ -281,6 +336,27 @@ pub fn remove_entries(
             match ranges.last_mut() {
                 Some(last) if last.end == start => last.end = end,
                 _ => ranges.push(start..end),
+            }
+        }
+        // A `|+` scalar keeps its trailing blank lines: removing the keys between it and a
+        // blank line would make that line part of its value.
+        for &i in indices {
+            if i == 0 || removed(i - 1) || !ends_in_keep_scalar(doc, entries[i - 1].value) {
+                continue;
+            }
+            let Some(range) = ranges.iter().find(|r| {
+                r.start <= doc.node(entries[i].key).props_start
+                    && doc.node(entries[i].key).props_start < r.end
+            }) else {
+                continue;
+            };
+            let next_line = &text[range.end..];
+            let next_line = next_line.split('\n').next().unwrap_or("");
+            if range.end < text.len() && next_line.trim().is_empty() {
+                return Err(EditError {
+                    message: "removing this key would make the blank line after it part of the `|+` block scalar above it".into(),
+                    range: doc.node(entries[i].key).range.clone(),
+                });
             }
         }
         // The last line of a file without a final newline: take the newline before it instead.

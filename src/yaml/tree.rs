@@ -497,7 +497,12 @@ impl<'t> Builder<'t> {
                 // Trailing blank lines are content only with keep chomping (`|+`); otherwise
                 // the scalar ends with its last non-blank line, and so does its mapping.
                 let end = if keep {
-                    body.rfind('\n').map(|n| n + 1)
+                    // Up to the last line break, unless content follows it: the last line
+                    // of a file without a final newline.
+                    match body.rfind('\n') {
+                        Some(n) if body[n + 1..].trim().is_empty() => Some(n + 1),
+                        _ => Some(body.len()),
+                    }
                 } else {
                     let last = body.trim_end_matches([' ', '\t', '\r', '\n']).len();
                     Some(body[last..].find('\n').map_or(body.len(), |n| last + n + 1))

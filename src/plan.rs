@@ -626,18 +626,27 @@ fn check_reservation_fits(sp: &mut ServicePlan<'_>, limit: &SizeSpec) {
         let Some(found) = compose::lookup(sp.doc, sp.mapping, field.path()) else {
             continue;
         };
-        if let Some(size) = value::read(sp.doc, found.node).size()
+        // An interpolation is judged by its default: the value Compose uses when the
+        // variable is unset, the one case the file alone decides.
+        let size = match value::read(sp.doc, found.node) {
+            Reading::Interpolated(expr) => match interp::default_slot(&expr) {
+                Ok(Slot::Default(slot)) => value::read_str(&expr[slot.range]).size(),
+                _ => None,
+            },
+            reading => reading.size(),
+        };
+        if let Some(size) = size
             && size > limit.size
         {
             let range = sp.doc.node(found.node).range.clone();
             sp.error(
-                    range,
-                    format!(
-                        "`{field}` of `{}` ({size}) is above the new limit {}: the engine would refuse the container",
-                        sp.service.name, limit.text
-                    ),
-                    Some("add `mem_reservation` to the service's entry in limits.toml".into()),
-                );
+                range,
+                format!(
+                    "`{field}` of `{}` ({size}) is above the new limit {}: the engine would refuse the container",
+                    sp.service.name, limit.text
+                ),
+                Some("add `mem_reservation` to the service's entry in limits.toml".into()),
+            );
         }
     }
 }

@@ -227,8 +227,8 @@ proptest! {
                     }
                 }
             }
-            // A limit merged from the anchor cannot be stripped from one service alone. And a
-            // known bug, refused with a location: `strip_between_keep_block_scalar_and_blank_line`
+            // A limit merged from the anchor cannot be stripped from one service alone. And the
+            // located refusal of `strip_between_keep_block_scalar_and_blank_line_is_a_located_refusal`
             // in tests/regressions.rs; only documents with a `|+` scalar may show it.
             Err(EngineError::Plan(errors)) => {
                 prop_assert!(

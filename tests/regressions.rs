@@ -51,12 +51,9 @@ fn strip_at_end_of_file_without_final_newline_with_nested_removal() {
 /// default is above the new limit is not compared, so apply writes a stack that Compose starts
 /// with reservation 2g > limit 256m whenever `MEM` is unset, and the engine refuses it.
 ///
-/// Not fixed here: the planner is pure and does not know the environment, so it cannot tell
-/// whether the default is the value that applies; whether to refuse on the default, or to
-/// compare against the value resolved from `.env` and the shell in the app layer, is a design
-/// decision for the lead. `check` (the `inverted` rule) reports it after the fact.
+/// Fixed: the planner judges an interpolation by its default, the value Compose uses when the
+/// variable is unset (the one case the file alone decides); `check` judges the resolved value.
 #[test]
-#[ignore = "bug: interpolated reservation above the new limit is not refused (see comment)"]
 fn interpolated_reservation_above_new_limit() {
     let text = "services:\n  proxy:\n    image: x\n    mem_reservation: ${MEM:-2g}\n";
     match apply(text, "256m", None) {
@@ -99,22 +96,10 @@ fn apply_after_block_scalar_at_end_of_file_without_final_newline() {
 /// unlocated "the edit would change service `proxy` beyond its managed fields"; strip now
 /// refuses up front with a located error (the test below).
 ///
-/// Not fixed: keeping the meaning needs the blank line removed too (a byte outside the
-/// managed fields) or the limits removed differently; the lead should choose. The property
-/// test tolerates this one refusal for documents containing `|+` and points here.
-#[test]
-#[ignore = "bug: strip of limits between a `|+` block scalar and a blank line is refused"]
-fn strip_between_keep_block_scalar_and_blank_line() {
-    let text = "services:\n  proxy:\n    image: x\n    command: |+\n      exec app\n\n    mem_limit: 256m\n\n  web:\n    image: y\n";
-    let stripped = strip(text).unwrap();
-    assert_eq!(
-        common::semantic(&stripped).unwrap()["services"]["proxy"]["command"],
-        common::semantic(text).unwrap()["services"]["proxy"]["command"],
-    );
-}
-
-/// The same layout, pinned as it behaves today: a located refusal that names the scalar,
-/// never a changed scalar and never an unlocated verification error.
+///
+/// Decided: this stays a located refusal. Keeping the scalar's meaning would need the blank
+/// line removed too, a byte outside the managed fields; the user moves the limits (or the
+/// blank line) by hand, and strip works from then on.
 #[test]
 fn strip_between_keep_block_scalar_and_blank_line_is_a_located_refusal() {
     let text = "services:\n  proxy:\n    image: x\n    command: |+\n      exec app\n\n    mem_limit: 256m\n\n  web:\n    image: y\n";

@@ -679,7 +679,7 @@ pub fn plan_strip(doc: &Document, selected: &[&Service]) -> Result<FilePlan, Vec
             Err(e) => errors.extend(e),
         }
     }
-    plan.edits = merge_end_of_file_deletions(doc.text(), std::mem::take(&mut plan.edits));
+    plan.edits = ops::join_deletions(doc.text(), std::mem::take(&mut plan.edits));
     if errors.is_empty() {
         errors.extend(still_limited(doc, selected, &plan.edits));
     }
@@ -688,57 +688,6 @@ pub fn plan_strip(doc: &Document, selected: &[&Service]) -> Result<FilePlan, Vec
     } else {
         Err(errors)
     }
-}
-
-/// In a file without a final newline, removing its last lines takes the newline before them
-/// ([`ops::remove_entries`]). When the lines just before were removed too, by the edit of
-/// another mapping (`deploy` losing `resources`, a nested `memory`), the deletions touch or
-/// overlap by that newline. Together they delete whole lines up to the end of the file: make
-/// them one deletion that takes the newline before the whole run instead, so the file still
-/// ends without one.
-fn merge_end_of_file_deletions(text: &str, mut edits: Vec<Edit>) -> Vec<Edit> {
-    if text.ends_with('\n') {
-        return edits;
-    }
-    let Some(last) = edits
-        .iter()
-        .position(|e| e.text.is_empty() && e.range.end == text.len())
-    else {
-        return edits;
-    };
-    let newline_before = |at: usize| {
-        if text[..at].ends_with("\r\n") {
-            2
-        } else if text[..at].ends_with('\n') {
-            1
-        } else {
-            0
-        }
-    };
-    let eof = edits.remove(last);
-    // Where the removed lines start: after the newline that the deletion took.
-    let mut start = eof.range.start;
-    for nl in ["\r\n", "\n"] {
-        if text[start..].starts_with(nl) {
-            start += nl.len();
-            break;
-        }
-    }
-    let mut merged = false;
-    while let Some(i) = edits
-        .iter()
-        .position(|e| e.text.is_empty() && e.range.start < start && e.range.end >= start)
-    {
-        start = edits.remove(i).range.start;
-        merged = true;
-    }
-    let range = if merged {
-        start - newline_before(start)..text.len()
-    } else {
-        eof.range
-    };
-    edits.push(Edit::delete(range));
-    edits
 }
 
 /// A merge key can still give a stripped service a limit: read the result back and refuse,

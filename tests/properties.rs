@@ -113,11 +113,17 @@ fn reservation_above_limit(text: &str, table: &[ServiceLimits]) -> bool {
             && [common::MANAGED_PATHS[1], common::MANAGED_PATHS[3]]
                 .iter()
                 .filter_map(|p| p.iter().try_fold(service, |v, k| v.get(*k)))
-                // An interpolated reservation is not compared by the planner (its value depends
-                // on the environment): see `interpolated_reservation_above_new_limit` in
-                // tests/regressions.rs.
-                .filter(|v| !v.as_str().is_some_and(|s| s.contains("${")))
-                .filter_map(|v| common::size_of(v).ok())
+                // An interpolated reservation is judged by its default: see
+                // `interpolated_reservation_above_new_limit` in tests/regressions.rs.
+                .filter_map(|v| match v.as_str() {
+                    Some(s) if s.contains("${") => match limitctl::interp::default_slot(s) {
+                        Ok(limitctl::interp::Slot::Default(slot)) => {
+                            limitctl::size::MemSize::parse(&s[slot.range]).ok()
+                        }
+                        _ => None,
+                    },
+                    _ => common::size_of(v).ok(),
+                })
                 .any(|size| size > t.mem_limit.size)
     })
 }

@@ -359,21 +359,43 @@ pub fn remove_entries(
                 });
             }
         }
-        // The last line of a file without a final newline: take the newline before it instead.
-        if let Some(last) = ranges.last_mut()
-            && last.end == text.len()
-            && !text.ends_with('\n')
-            && last.start > 0
-        {
-            let nl = if text[..last.start].ends_with("\r\n") {
-                2
-            } else {
-                1
-            };
-            last.start -= nl;
-        }
     }
     Ok(ranges.into_iter().map(Edit::delete).collect())
+}
+
+/// Make the deletions of one file final: deletions that touch (the lines of a mapping and of
+/// one nested in it) become one, and whole lines deleted up to the end of a file without a
+/// final newline take the newline before them instead, so the file still ends without one.
+pub fn join_deletions(text: &str, mut edits: Vec<Edit>) -> Vec<Edit> {
+    edits.sort_by_key(|e| (e.range.start, e.range.end));
+    let mut joined: Vec<Edit> = Vec::with_capacity(edits.len());
+    for edit in edits {
+        match joined.last_mut() {
+            Some(last)
+                if last.text.is_empty()
+                    && edit.text.is_empty()
+                    && last.range.end >= edit.range.start =>
+            {
+                last.range.end = last.range.end.max(edit.range.end);
+            }
+            _ => joined.push(edit),
+        }
+    }
+    if let Some(last) = joined.last_mut()
+        && last.text.is_empty()
+        && last.range.end == text.len()
+        && !text.ends_with('\n')
+        && last.range.start > 0
+        && text.as_bytes()[last.range.start - 1] == b'\n'
+    {
+        let nl = if text[..last.range.start].ends_with("\r\n") {
+            2
+        } else {
+            1
+        };
+        last.range.start -= nl;
+    }
+    joined
 }
 
 #[cfg(test)]
@@ -432,7 +454,8 @@ mod tests {
         assert_eq!(out, "services:\n  a:\n    image: x\n    mem_limit: 1g");
         let doc2 = Document::parse(&out).unwrap();
         let (_, a2) = service(&doc2, "a");
-        let back = splice(&out, &remove_entries(&doc2, a2, &[1]).unwrap()).unwrap();
+        let removal = join_deletions(&out, remove_entries(&doc2, a2, &[1]).unwrap());
+        let back = splice(&out, &removal).unwrap();
         assert_eq!(back, text);
     }
 

@@ -133,3 +133,40 @@ fn strip_between_keep_block_scalar_and_blank_line_is_a_located_refusal() {
     let text = text.replace("256m\n\n  web", "256m\n  web");
     assert!(strip(&text).is_ok());
 }
+
+/// Found by `strip_after_apply_removes_only_managed_fields` (10,000 cases): limits that end a
+/// file without a final newline, right after a block scalar (`command: >`). Removing them
+/// takes the newline before them, which is the scalar's final line break, so its value would
+/// change. Verification stopped it (unlocated); strip now refuses with the key's location
+/// (the test below). The ideal fix (keep the line break, so the file gains a final newline,
+/// or refuse) is a decision about the "final newline or not" invariant, left to the lead.
+#[test]
+#[ignore = "bug: strip of limits after a block scalar at the end of a file without a final newline is refused"]
+fn strip_after_block_scalar_at_end_of_file_without_final_newline() {
+    let text =
+        "services:\n  proxy:\n    image: x\n    command: >\n      exec app\n    mem_limit: 256m";
+    let stripped = strip(text).unwrap();
+    assert_eq!(
+        common::semantic(&stripped).unwrap()["services"]["proxy"]["command"],
+        common::semantic(text).unwrap()["services"]["proxy"]["command"],
+    );
+}
+
+#[test]
+fn strip_after_block_scalar_at_end_of_file_without_final_newline_is_a_located_refusal() {
+    let text =
+        "services:\n  proxy:\n    image: x\n    command: >\n      exec app\n    mem_limit: 256m";
+    match strip(text) {
+        Err(EngineError::Plan(errors)) => {
+            assert_eq!(&text[errors[0].range.clone()], "mem_limit");
+            assert!(errors[0].message.contains("line break of the block scalar"));
+        }
+        other => panic!("expected a located refusal, got {other:?}"),
+    }
+    // Strip chomping has no line break to lose: the key goes.
+    let text = text.replace("command: >", "command: >-");
+    assert_eq!(
+        strip(&text).unwrap(),
+        "services:\n  proxy:\n    image: x\n    command: >-\n      exec app"
+    );
+}

@@ -352,9 +352,10 @@ pub fn remove_entries(
             }) else {
                 continue;
             };
-            let next_line = &text[range.end..];
-            let next_line = next_line.split('\n').next().unwrap_or("");
-            if range.end < text.len() && next_line.trim().is_empty() {
+            // Only a blank line with its line break joins the scalar: a last line of spaces
+            // without one, at the end of the file, is no content.
+            let rest = &text[range.end..];
+            if rest.find('\n').is_some_and(|n| rest[..n].trim().is_empty()) {
                 return Err(EditError {
                     message: "removing this key would make the blank line after it part of the `|+` block scalar above it".into(),
                     range: doc.node(entries[i].key).range.clone(),
@@ -367,6 +368,24 @@ pub fn remove_entries(
             && !text.ends_with('\n')
             && last.start > 0
         {
+            // That newline ends a block scalar's last line when the run follows one; without
+            // it the scalar would lose its final line break (`|`, `>`, `|+` keep it).
+            let first = indices
+                .iter()
+                .copied()
+                .find(|&i| doc.node(entries[i].key).props_start >= last.start);
+            if let Some(i) = first
+                && i > 0
+                && !removed(i - 1)
+                && last_leaf(doc, entries[i - 1].value)
+                    .and_then(|leaf| block_header(doc, leaf))
+                    .is_some_and(|h| !h.contains('-'))
+            {
+                return Err(EditError {
+                    message: "removing this key, the last line of a file without a final newline, would take the line break of the block scalar above it".into(),
+                    range: doc.node(entries[i].key).range.clone(),
+                });
+            }
             let nl = if text[..last.start].ends_with("\r\n") {
                 2
             } else {

@@ -679,7 +679,7 @@ pub fn plan_strip(doc: &Document, selected: &[&Service]) -> Result<FilePlan, Vec
             Err(e) => errors.extend(e),
         }
     }
-    plan.edits = ops::join_deletions(doc.text(), std::mem::take(&mut plan.edits));
+    plan.edits = ops::join_deletions(doc, std::mem::take(&mut plan.edits));
     if errors.is_empty() {
         errors.extend(still_limited(doc, selected, &plan.edits));
     }

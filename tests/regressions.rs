@@ -118,3 +118,29 @@ fn strip_between_keep_block_scalar_and_blank_line_is_a_located_refusal() {
     let text = text.replace("256m\n\n  web", "256m\n  web");
     assert!(strip(&text).is_ok());
 }
+
+/// Found by `strip_after_apply_removes_only_managed_fields` (10,000 cases): limits that end a
+/// file without a final newline, right after a block scalar (`command: >`). Removing them
+/// took the newline before them, which is the scalar's final line break, so its value would
+/// change (verification refused). The deletion now leaves that line break in place: the file
+/// then ends with it, and the scalar keeps its value. Strip chomping has no line break to
+/// keep, so there the file still ends without one.
+#[test]
+fn strip_after_block_scalar_at_end_of_file_without_final_newline() {
+    let text =
+        "services:\n  proxy:\n    image: x\n    command: >\n      exec app\n    mem_limit: 256m";
+    let stripped = strip(text).unwrap();
+    assert_eq!(
+        stripped,
+        "services:\n  proxy:\n    image: x\n    command: >\n      exec app\n"
+    );
+    assert_eq!(
+        common::semantic(&stripped).unwrap()["services"]["proxy"]["command"],
+        common::semantic(text).unwrap()["services"]["proxy"]["command"],
+    );
+    let text = text.replace("command: >", "command: >-");
+    assert_eq!(
+        strip(&text).unwrap(),
+        "services:\n  proxy:\n    image: x\n    command: >-\n      exec app"
+    );
+}

@@ -350,9 +350,10 @@ pub fn remove_entries(
             }) else {
                 continue;
             };
-            let next_line = &text[range.end..];
-            let next_line = next_line.split('\n').next().unwrap_or("");
-            if range.end < text.len() && next_line.trim().is_empty() {
+            // Only a blank line with its line break joins the scalar: a last line of spaces
+            // without one, at the end of the file, is no content.
+            let rest = &text[range.end..];
+            if rest.find('\n').is_some_and(|n| rest[..n].trim().is_empty()) {
                 return Err(EditError {
                     message: "removing this key would make the blank line after it part of the `|+` block scalar above it".into(),
                     range: doc.node(entries[i].key).range.clone(),
@@ -365,8 +366,10 @@ pub fn remove_entries(
 
 /// Make the deletions of one file final: deletions that touch (the lines of a mapping and of
 /// one nested in it) become one, and whole lines deleted up to the end of a file without a
-/// final newline take the newline before them instead, so the file still ends without one.
-pub fn join_deletions(text: &str, mut edits: Vec<Edit>) -> Vec<Edit> {
+/// final newline take the newline before them instead, so the file still ends without one,
+/// unless that newline is the last line break of a block scalar, which keeps it.
+pub fn join_deletions(doc: &Document, mut edits: Vec<Edit>) -> Vec<Edit> {
+    let text = doc.text();
     edits.sort_by_key(|e| (e.range.start, e.range.end));
     let mut joined: Vec<Edit> = Vec::with_capacity(edits.len());
     for edit in edits {
@@ -387,6 +390,7 @@ pub fn join_deletions(text: &str, mut edits: Vec<Edit>) -> Vec<Edit> {
         && !text.ends_with('\n')
         && last.range.start > 0
         && text.as_bytes()[last.range.start - 1] == b'\n'
+        && !ends_block_scalar(doc, last.range.start)
     {
         let nl = if text[..last.range.start].ends_with("\r\n") {
             2
@@ -396,6 +400,14 @@ pub fn join_deletions(text: &str, mut edits: Vec<Edit>) -> Vec<Edit> {
         last.range.start -= nl;
     }
     joined
+}
+
+/// Whether a block scalar that keeps its final line break (`|`, `>`, `|+`) ends at `offset`.
+fn ends_block_scalar(doc: &Document, offset: usize) -> bool {
+    doc.node_ids().any(|id| {
+        doc.node(id).range.end == offset
+            && block_header(doc, id).is_some_and(|header| !header.contains('-'))
+    })
 }
 
 #[cfg(test)]
@@ -454,7 +466,7 @@ mod tests {
         assert_eq!(out, "services:\n  a:\n    image: x\n    mem_limit: 1g");
         let doc2 = Document::parse(&out).unwrap();
         let (_, a2) = service(&doc2, "a");
-        let removal = join_deletions(&out, remove_entries(&doc2, a2, &[1]).unwrap());
+        let removal = join_deletions(&doc2, remove_entries(&doc2, a2, &[1]).unwrap());
         let back = splice(&out, &removal).unwrap();
         assert_eq!(back, text);
     }

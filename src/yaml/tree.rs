@@ -148,6 +148,11 @@ impl Document {
         &self.nodes[id]
     }
 
+    /// Every node id, in the order the parser met the nodes.
+    pub fn node_ids(&self) -> std::ops::Range<NodeId> {
+        0..self.nodes.len()
+    }
+
     /// The node, following an alias to its anchored target.
     pub fn resolve(&self, id: NodeId) -> NodeId {
         match self.nodes[id].kind {

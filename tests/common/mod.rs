@@ -310,7 +310,11 @@ fn lines_changed(before: &str, after: &str, interior_comments: bool) -> Result<(
         }
     };
     let (before_lines, after_lines) = (terminated(before), terminated(after));
-    let diff = TextDiff::from_lines(&before_lines, &after_lines);
+    // Patience anchors on lines that occur once (a service's key), so the diff does not
+    // match an inserted `mem_reservation: 64m` with the same line of the next service.
+    let diff = TextDiff::configure()
+        .algorithm(similar::Algorithm::Patience)
+        .diff_lines(&before_lines, &after_lines);
     let mut deleted = Vec::new();
     let mut added = Vec::new();
     // Runs of consecutive deleted lines, for comments inside a removed block.
@@ -359,6 +363,17 @@ fn lines_changed(before: &str, after: &str, interior_comments: bool) -> Result<(
             }
         }
     }
+    // A line removed in one place and added verbatim in another is the diff pairing twins
+    // differently, not a change: cancel such pairs.
+    let mut pool = added.clone();
+    deleted.retain(|line| match pool.iter().position(|a| a == line) {
+        Some(i) => {
+            pool.remove(i);
+            false
+        }
+        None => true,
+    });
+    let added = pool;
     for (lines, others, what) in [
         (&deleted, &added, "changed or removed"),
         (&added, &deleted, "added"),

@@ -251,14 +251,22 @@ proptest! {
     }
 }
 
-/// What `check` must report after apply: nothing missing, no drift, no split. Judged by an
-/// independent reading of the output (yaml_serde with merge keys resolved); this is the test
-/// to switch to the lint API (`check` with the same table) once it is merged.
+/// What `check` must report after apply: nothing missing, no drift, no split. Judged twice:
+/// by `check` itself (the lint rules, on a workspace of this file and table), and by an
+/// independent reading of the output (yaml_serde with merge keys resolved).
 fn check_after_apply(case: &Case) -> Result<(), TestCaseError> {
     let text = case.text();
     let Some(out) = apply(case, &text)? else {
         return Ok(());
     };
+    let drift: Vec<(String, String)> = common::lint_text(&out, &case.table, case.write)
+        .into_iter()
+        .filter(|(code, _)| matches!(code.as_str(), "missing" | "drift" | "split" | "unparsable"))
+        .collect();
+    prop_assert!(
+        drift.is_empty(),
+        "check after apply found {drift:?}\n--- input\n{text}\n--- output\n{out}"
+    );
     ok(common::check_applied(&out, &case.table, case.write)
         .map_err(|e| format!("{e}\n--- input\n{text}\n--- output\n{out}")))
 }
@@ -481,5 +489,30 @@ fn strip_removes_comments_inside_removed_blocks_only() {
     assert_eq!(
         stripped.text,
         "services:\n  web:\n    image: x\n    deploy:\n      replicas: 2\n          # after\n      restart_policy:\n        condition: on-failure\n"
+    );
+}
+
+/// The lint oracle of `check_after_apply` does see drift: a file without limits has every
+/// field missing, and one with another value drifts.
+#[test]
+fn the_lint_oracle_reports_missing_and_drift() {
+    let table = [common::limits("web", "256m", Some("64m"))];
+    let both = WriteTargets {
+        service: true,
+        deploy: true,
+    };
+    let codes = |text: &str| -> Vec<String> {
+        common::lint_text(text, &table, both)
+            .into_iter()
+            .map(|(code, _)| code)
+            .collect()
+    };
+    assert_eq!(codes("services:\n  web:\n    image: x\n"), ["missing"; 4]);
+    let drifted = codes(
+        "services:\n  web:\n    image: x\n    mem_limit: 512m\n    mem_reservation: 64m\n    deploy:\n      resources:\n        limits:\n          memory: 256m\n        reservations:\n          memory: 64m\n",
+    );
+    assert!(
+        drifted.contains(&"drift".to_string()) && drifted.contains(&"split".to_string()),
+        "{drifted:?}"
     );
 }

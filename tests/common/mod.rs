@@ -449,3 +449,60 @@ pub fn added_lines_on_grid(before: &str, after: &str, step: usize) -> Result<(),
     }
     Ok(())
 }
+
+/// `check` on one compose text, as the command runs it on a workspace holding that file
+/// alone; the codes of its findings, with their messages.
+pub fn lint_text(
+    text: &str,
+    table: &[ServiceLimits],
+    write: WriteTargets,
+) -> Vec<(String, String)> {
+    use limitctl::app::workspace::{ComposeFile, Workspace};
+    use limitctl::discover::{self, ServiceIndex};
+    use limitctl::limits::{ComposeConfig, Limits};
+
+    let Ok(doc) = limitctl::yaml::Document::parse(text) else {
+        return vec![("unparsable".into(), "the text does not parse".into())];
+    };
+    let Some(services) = limitctl::compose::services_mapping(&doc) else {
+        return vec![("not-compose".into(), "no services mapping".into())];
+    };
+    let mut index = ServiceIndex::default();
+    for service in limitctl::compose::services(&doc, services) {
+        index.add(&service.name, 0);
+    }
+    let limits = Limits {
+        compose: ComposeConfig {
+            write,
+            ..ComposeConfig::default()
+        },
+        services: table.to_vec(),
+        stages: Vec::new(),
+    };
+    let placements = discover::place(&limits, &index, &|_, _| false);
+    let ws = Workspace {
+        config_path: "limits.toml".into(),
+        config_display: "limits.toml".into(),
+        config_text: String::new(),
+        limits,
+        files: vec![ComposeFile {
+            path: "compose.yml".into(),
+            display: "compose.yml".into(),
+            doc,
+            services,
+        }],
+        index,
+        placements,
+    };
+    let selected: Vec<&ServiceLimits> = ws.limits.services.iter().collect();
+    let options = limitctl::lint::Options {
+        services: Vec::new(),
+        stage: None,
+        deny_unmanaged: false,
+    };
+    limitctl::lint::check(&ws, &selected, &options, &|_, _| None)
+        .findings
+        .into_iter()
+        .map(|f| (f.code.as_str().to_string(), f.message))
+        .collect()
+}

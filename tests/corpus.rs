@@ -1,5 +1,5 @@
 //! The real-world corpus: every compose file in the folder named by `LIMITCTL_CORPUS`
-//! (`.ci/run` sets it to `../shared/corpus/real`) goes through apply, check and strip with
+//! (`.ci/run` points it at the corpus beside the checkout) goes through apply, check and strip with
 //! every service given a limit, and the invariants of DESIGN.md §3 must hold on each; or the
 //! engine refuses with a located error, which must be one of [`EXPECTED_REFUSALS`].
 //!
@@ -19,7 +19,7 @@ use limitctl::yaml::Document;
 
 /// Refusals a user would find correct: (file, write targets or `*` for all, what the message
 /// says). Any other refusal fails the test, and so does a listed one that no longer happens
-/// (update the list, and the note in docs/testing.md).
+/// (update the list, and the note in the README).
 const EXPECTED_REFUSALS: &[(&str, &str, &str)] = &[
     // `nil: #left intentionally empty`: a service with no definition has nowhere to hold a
     // limit (compose-go's own test fixture for an empty service).
@@ -176,7 +176,7 @@ fn every_corpus_file_keeps_the_invariants() {
         // captures: the skip must show in a normal `cargo test` run.
         let _ = writeln!(
             std::io::stderr(),
-            "corpus test skipped: set LIMITCTL_CORPUS=../shared/corpus/real (a folder of compose files) to run it"
+            "corpus test skipped: set LIMITCTL_CORPUS to a folder of compose files to run it"
         );
         return;
     };

@@ -179,13 +179,14 @@ pub struct CheckReport {
 }
 
 /// Counts for the summary line and the JSON `summary` object.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
 pub struct Summary {
     /// Table services checked (selected, not held, defined in a file).
     pub checked: usize,
     /// Of those, services with at least one error-level finding.
     pub drift: usize,
     /// Of those, services with none.
+    #[serde(rename = "match")]
     pub matching: usize,
     /// Selected services on hold.
     pub held: usize,

@@ -41,7 +41,7 @@
 use serde::Serialize;
 
 use crate::app::workspace::Workspace;
-use crate::lint::CheckReport;
+use crate::lint::{CheckReport, Summary};
 
 use super::findings::Locator;
 
@@ -70,28 +70,12 @@ pub struct JsonFinding<'a> {
     pub message: &'a str,
 }
 
-/// The summary object.
+/// The summary object: the counts of [`Summary`] and the exit code.
 #[derive(Debug, Serialize)]
-pub struct JsonSummary {
-    /// Table services compared.
-    pub checked: usize,
-    /// Of those, with error-level findings.
-    pub drift: usize,
-    /// Of those, without.
-    #[serde(rename = "match")]
-    pub matching: usize,
-    /// Held services.
-    pub held: usize,
-    /// Table services no file defines.
-    pub unknown: usize,
-    /// Compose services without an entry.
-    pub unmanaged: usize,
-    /// Error-level findings.
-    pub errors: usize,
-    /// Warnings.
-    pub warnings: usize,
-    /// Information.
-    pub infos: usize,
+pub struct JsonSummary<'a> {
+    /// The counts, under their own names (`matching` is written `match`).
+    #[serde(flatten)]
+    pub counts: &'a Summary,
     /// The exit code of `check` for these findings.
     pub exit_code: u8,
 }
@@ -102,7 +86,7 @@ pub struct JsonReport<'a> {
     /// Every finding.
     pub findings: Vec<JsonFinding<'a>>,
     /// The counts.
-    pub summary: JsonSummary,
+    pub summary: JsonSummary<'a>,
 }
 
 /// The JSON document of a report.
@@ -127,19 +111,10 @@ pub fn document<'a>(ws: &'a Workspace, report: &'a CheckReport) -> JsonReport<'a
             }
         })
         .collect();
-    let s = &report.summary;
     JsonReport {
         findings,
         summary: JsonSummary {
-            checked: s.checked,
-            drift: s.drift,
-            matching: s.matching,
-            held: s.held,
-            unknown: s.unknown,
-            unmanaged: s.unmanaged,
-            errors: s.errors,
-            warnings: s.warnings,
-            infos: s.infos,
+            counts: &report.summary,
             exit_code: u8::from(report.failed()),
         },
     }

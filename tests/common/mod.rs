@@ -450,22 +450,37 @@ pub fn added_lines_on_grid(before: &str, after: &str, step: usize) -> Result<(),
     Ok(())
 }
 
+/// A finding of `check`, reduced to what the tests compare.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LintFinding {
+    /// The code (`missing`, `drift`…).
+    pub code: String,
+    /// The service, if any.
+    pub service: Option<String>,
+    /// The field, if any.
+    pub field: Option<limitctl::compose::Field>,
+    /// The message.
+    pub message: String,
+}
+
 /// `check` on one compose text, as the command runs it on a workspace holding that file
-/// alone; the codes of its findings, with their messages.
-pub fn lint_text(
-    text: &str,
-    table: &[ServiceLimits],
-    write: WriteTargets,
-) -> Vec<(String, String)> {
+/// alone.
+pub fn lint_text(text: &str, table: &[ServiceLimits], write: WriteTargets) -> Vec<LintFinding> {
+    let failure = |code: &str, message: &str| LintFinding {
+        code: code.into(),
+        service: None,
+        field: None,
+        message: message.into(),
+    };
     use limitctl::app::workspace::{ComposeFile, Workspace};
     use limitctl::discover::{self, ServiceIndex};
     use limitctl::limits::{ComposeConfig, Limits};
 
     let Ok(doc) = limitctl::yaml::Document::parse(text) else {
-        return vec![("unparsable".into(), "the text does not parse".into())];
+        return vec![failure("unparsable", "the text does not parse")];
     };
     let Some(services) = limitctl::compose::services_mapping(&doc) else {
-        return vec![("not-compose".into(), "no services mapping".into())];
+        return vec![failure("not-compose", "no services mapping")];
     };
     let mut index = ServiceIndex::default();
     for service in limitctl::compose::services(&doc, services) {
@@ -503,6 +518,11 @@ pub fn lint_text(
     limitctl::lint::check(&ws, &selected, &options, &|_, _| None)
         .findings
         .into_iter()
-        .map(|f| (f.code.as_str().to_string(), f.message))
+        .map(|f| LintFinding {
+            code: f.code.as_str().to_string(),
+            service: f.service,
+            field: f.field,
+            message: f.message,
+        })
         .collect()
 }

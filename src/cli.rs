@@ -52,7 +52,7 @@ pub struct Selection {
     #[arg(value_name = "SERVICE")]
     pub services: Vec<String>,
     /// Only the services of this stage, by name or 1-based number.
-    #[arg(long, value_name = "NAME|NUMBER")]
+    #[arg(long, value_name = "NAME|NUMBER", conflicts_with = "services")]
     pub stage: Option<String>,
 }
 

@@ -1,5 +1,6 @@
 //! The limitctl binary: parse arguments, run the command, map the outcome to an exit code.
 
+use std::io::Write as _;
 use std::process::ExitCode;
 
 use clap::Parser;
@@ -10,7 +11,11 @@ use limitctl::render::Paint;
 fn main() -> ExitCode {
     // A panic is a bug; the user gets one line and the error exit code, not a backtrace.
     std::panic::set_hook(Box::new(|info| {
-        eprintln!("limitctl: internal error: {info}. Please report this.");
+        // Never `eprintln!` here: it panics itself when stderr is a closed pipe.
+        let _ = writeln!(
+            std::io::stderr(),
+            "limitctl: internal error: {info}. Please report this."
+        );
         std::process::exit(2);
     }));
     let cli = match Cli::try_parse() {
@@ -35,7 +40,10 @@ fn main() -> ExitCode {
     let cwd = match std::env::current_dir() {
         Ok(cwd) => cwd,
         Err(e) => {
-            eprintln!("limitctl: cannot read the current folder: {e}");
+            let _ = writeln!(
+                std::io::stderr(),
+                "limitctl: cannot read the current folder: {e}"
+            );
             return ExitCode::from(2);
         }
     };
@@ -51,8 +59,10 @@ fn main() -> ExitCode {
         Ok(Outcome::Clean) => ExitCode::SUCCESS,
         Ok(Outcome::Drift) => ExitCode::from(1),
         Err(errors) => {
+            // A closed stderr (`… 2>&1 | head -1`) must not turn exit 2 into a crash.
+            let mut stderr = std::io::stderr().lock();
             for error in errors {
-                eprintln!("{error:?}");
+                let _ = writeln!(stderr, "{error:?}");
             }
             ExitCode::from(2)
         }

@@ -45,6 +45,17 @@ fn key(name: &str) -> Value {
     Value::String(name.to_string())
 }
 
+/// Whether a mapping key is the service `name`: service names such as `123` or `1.5` are
+/// numbers to a YAML reader, and still names to Compose.
+fn key_is(key: &Value, name: &str) -> bool {
+    match key {
+        Value::String(s) => s == name,
+        Value::Number(n) => n.to_string() == name,
+        Value::Bool(b) => b.to_string() == name,
+        _ => false,
+    }
+}
+
 /// Apply one intent to the semantic tree of the old file.
 fn apply_intent(doc: &mut Value, intent: &Intent) -> Result<(), VerifyError> {
     let missing = || VerifyError {
@@ -52,7 +63,13 @@ fn apply_intent(doc: &mut Value, intent: &Intent) -> Result<(), VerifyError> {
     };
     let service = doc
         .get_mut("services")
-        .and_then(|s| s.get_mut(intent.service.as_str()))
+        .and_then(Value::as_mapping_mut)
+        .and_then(|services| {
+            services
+                .iter_mut()
+                .find(|(key, _)| key_is(key, &intent.service))
+                .map(|(_, value)| value)
+        })
         .ok_or_else(missing)?;
     let path = intent.field.path();
     match &intent.value {
@@ -159,6 +176,13 @@ mod tests {
             })
             .collect();
         verify(new, old, &strip).unwrap();
+    }
+
+    #[test]
+    fn numeric_service_names_are_found() {
+        let old = "services:\n  123:\n    image: x\n";
+        let new = "services:\n  123:\n    image: x\n    mem_limit: 1g\n";
+        verify(old, new, &[set("123", Field::MemLimit, "1g")]).unwrap();
     }
 
     #[test]

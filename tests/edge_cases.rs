@@ -355,3 +355,26 @@ fn only_selected_services_change() {
             .ends_with("  db:\n    image: postgres\n    mem_limit: 2g\n")
     );
 }
+
+#[test]
+fn an_empty_value_is_filled_after_its_colon() {
+    case(
+        "empty_value",
+        "services:\n  web:\n    image: nginx\n    mem_limit:\n    deploy: &d\n    restart: always\n",
+        &[limits("web", "256m", None)],
+        BOTH,
+        false,
+    );
+}
+
+#[test]
+fn an_alias_to_an_interpolation_is_refused_and_a_string_alias_kept() {
+    let message = refused(
+        "x-m: &m ${MEM:-1g}\nservices:\n  web:\n    image: nginx\n    mem_limit: *m\n",
+        &[limits("web", "256m", None)],
+    );
+    insta::assert_snapshot!("alias_to_interpolation_refused", message);
+    let input = "x-m: &m \"256m\"\nservices:\n  web:\n    image: nginx\n    mem_limit: *m\n    deploy:\n      resources:\n        limits:\n          memory: *m\n";
+    let edited = apply(input, &[limits("web", "256m", None)], BOTH).expect("apply");
+    assert!(edited.plan.edits.is_empty(), "{:?}", edited.plan.changes);
+}

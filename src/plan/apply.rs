@@ -11,6 +11,16 @@ use crate::value::{self, Reading};
 use crate::yaml::ops::{self, NewValue};
 use crate::yaml::{Document, Edit, NodeId, NodeKind, Style};
 
+/// Whether a value already holds the wanted size the way Compose reads this field: equal in
+/// bytes, and a string where the schema wants one (`deploy…memory`).
+fn holds(field: Field, reading: &Reading, want: &SizeSpec) -> bool {
+    match reading {
+        Reading::Text(size) => *size == want.size,
+        Reading::Integer(size) => *size == want.size && !field.is_deploy(),
+        _ => false,
+    }
+}
+
 impl ServicePlan<'_> {
     /// Make `field` hold `want`.
     fn set(&mut self, field: Field, want: &SizeSpec) {
@@ -26,8 +36,25 @@ impl ServicePlan<'_> {
         let doc = self.doc;
         let node = found.node;
         if found.written != node {
-            // `mem_limit: *x`: the alias is replaced by the value, the anchor stays as it is.
-            if value::read(doc, node).size() == Some(want.size) && !field.is_deploy() {
+            // `mem_limit: *x`: the alias is replaced by the value, the anchor stays as it is;
+            // an interpolation is never replaced by a literal, not even through an alias.
+            let reading = value::read(doc, node);
+            if holds(field, &reading, want) {
+                return;
+            }
+            if let Reading::Interpolated(expr) = reading {
+                let anchor = doc.node(node).anchor.clone().unwrap_or_default();
+                self.error(
+                    doc.node(found.written).range.clone(),
+                    format!(
+                        "`{field}` of `{}` is the alias `*{anchor}` of `{expr}`: limitctl does not replace an interpolation with a value",
+                        self.service.name
+                    ),
+                    Some(format!(
+                        "change the default in the anchor `&{anchor}`, or write `${{VAR:-{}}}` in the service",
+                        want.text
+                    )),
+                );
                 return;
             }
             let rendered = render_scalar(&want.text, Style::Plain, field.is_deploy());
@@ -50,10 +77,11 @@ impl ServicePlan<'_> {
             return;
         }
         let reading = value::read(doc, node);
+        if holds(field, &reading, want) {
+            return;
+        }
         match reading {
             Reading::Interpolated(expr) => self.rewrite_default(field, want, node, &expr),
-            Reading::Integer(size) if size == want.size && !field.is_deploy() => {}
-            Reading::Text(size) if size == want.size => {}
             Reading::Null => {
                 let style = Style::Plain;
                 let rendered = render_scalar(&want.text, style, field.is_deploy());
@@ -191,10 +219,7 @@ impl ServicePlan<'_> {
         let Some(origin) = found.merged_from.clone() else {
             return;
         };
-        let reading = value::read(self.doc, found.node);
-        let equal = reading.size() == Some(want.size)
-            && !(field.is_deploy() && matches!(reading, Reading::Integer(_)));
-        if equal {
+        if holds(field, &value::read(self.doc, found.node), want) {
             return;
         }
         if field.is_deploy() {

@@ -43,7 +43,8 @@ pub fn render(ws: &Workspace, only: Option<&str>) -> Result<String, Report> {
             .unwrap_or_default();
         let _ = writeln!(out, "## Stage {}: {}{risk}", i + 1, stage.name);
         let _ = writeln!(out, "services: {}\n", names.join(", "));
-        let _ = writeln!(out, "1. limitctl apply --stage {}", i + 1);
+        let mut steps = Vec::new();
+        steps.push(format!("limitctl apply --stage {}", i + 1));
         // One recreate command per file, in the stage's order.
         let mut by_file: Vec<(usize, Vec<&str>)> = Vec::new();
         for name in &names {
@@ -60,23 +61,24 @@ pub fn render(ws: &Workspace, only: Option<&str>) -> Result<String, Report> {
             }
         }
         for (file, list) in &by_file {
-            let _ = writeln!(
-                out,
-                "2. docker compose -f {} up -d --force-recreate {}",
+            steps.push(format!(
+                "docker compose -f {} up -d --force-recreate {}",
                 ws.files[*file].display,
                 list.join(" ")
-            );
+            ));
         }
         if let Some(settle) = &stage.settle {
-            let _ = writeln!(
-                out,
-                "3. wait {settle}, then: docker stats --no-stream {}",
+            steps.push(format!(
+                "wait {settle}, then: docker stats --no-stream {}",
                 names.join(" ")
-            );
+            ));
         }
-        let _ = writeln!(out, "4. limitctl check --stage {}", i + 1);
+        steps.push(format!("limitctl check --stage {}", i + 1));
         if let Some(soak) = &stage.soak {
-            let _ = writeln!(out, "5. soak {soak} before the next stage");
+            steps.push(format!("soak {soak} before the next stage"));
+        }
+        for (n, step) in steps.iter().enumerate() {
+            let _ = writeln!(out, "{}. {step}", n + 1);
         }
         let _ = writeln!(
             out,

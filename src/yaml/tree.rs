@@ -317,7 +317,14 @@ impl<'t> Builder<'t> {
                 Event::Scalar(value, style, anchor_id, tag) => {
                     let (props_start, mut content_start, anchor) = self.properties(&span);
                     let style = Style::from(style);
-                    let end = self.scalar_end(style, content_start, &span)?;
+                    let end = if value.is_empty() && style == Style::Plain {
+                        // An empty value has no text: place it right after its `:` (or after
+                        // its anchor or tag), never on the next line or over a `}`.
+                        content_start = self.empty_value_at(props_start, &span);
+                        content_start
+                    } else {
+                        self.scalar_end(style, content_start, &span)?
+                    };
                     if matches!(style, Style::Literal | Style::Folded) {
                         content_start = block_indicator(text, content_start);
                     }
@@ -458,6 +465,30 @@ impl<'t> Builder<'t> {
             pos = skip_space_and_comments(text, token_end);
         }
         (start, pos, anchor)
+    }
+
+    /// Where an empty plain scalar sits: after the properties on its own line, else after
+    /// the `:` that saphyr puts its span on, else where the span starts.
+    fn empty_value_at(&self, props_start: usize, span: &Span) -> usize {
+        let text = self.text;
+        let bytes = text.as_bytes();
+        let mut pos = props_start;
+        while let Some(&(b'&' | b'!')) = bytes.get(pos) {
+            pos = text[pos..]
+                .find(|c: char| c.is_whitespace() || c == ',' || c == '}' || c == ']')
+                .map_or(text.len(), |n| pos + n);
+            let spaces = text[pos..].len() - text[pos..].trim_start_matches([' ', '\t']).len();
+            if matches!(bytes.get(pos + spaces), Some(b'&' | b'!')) {
+                pos += spaces;
+            }
+        }
+        if pos == props_start {
+            pos = self.offsets.byte(span.start.index());
+            if bytes.get(pos) == Some(&b':') {
+                pos += 1;
+            }
+        }
+        pos
     }
 
     /// The true end of a scalar's content, in bytes.
@@ -677,6 +708,20 @@ mod tests {
         assert!(doc.is_flow(s));
         assert_eq!(slice(&doc, s), "{image: x, deploy: {resources: {}}}");
         assert_eq!(slice(&doc, doc.get(root, "l").unwrap().value), "[1, 2]");
+    }
+
+    #[test]
+    fn empty_values_sit_after_their_colon_or_anchor() {
+        let text = "a:\n  m:\n  d: &d\n  c: 1\nf: {image: x, foo}\n";
+        let doc = Document::parse(text).unwrap();
+        let root = doc.root().unwrap();
+        let a = doc.get(root, "a").unwrap().value;
+        assert_eq!(doc.node(doc.get(a, "m").unwrap().value).range, 7..7);
+        assert_eq!(doc.node(doc.get(a, "d").unwrap().value).range, 15..15);
+        let f = doc.get(root, "f").unwrap().value;
+        let foo = doc.get(f, "foo").unwrap().value;
+        assert_eq!(doc.node(foo).range, 40..40);
+        assert_eq!(&text[40..41], "}");
     }
 
     #[test]

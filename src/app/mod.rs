@@ -287,8 +287,15 @@ fn conclude(
             ));
         }
     }
+    let listed = files
+        .iter()
+        .flat_map(|f| f.changed_services())
+        .filter(|name| ws.limits.service(name).is_some())
+        .map(str::to_string)
+        .collect();
     let report = EditReport {
         kind,
+        listed,
         files,
         held,
         new_holds,

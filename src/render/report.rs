@@ -54,6 +54,8 @@ pub struct EditReport {
     pub config_display: String,
     /// Nothing is written.
     pub dry_run: bool,
+    /// Changed services that limits.toml lists (strip: `check` will report them as missing).
+    pub listed: Vec<String>,
 }
 
 /// Render the report.
@@ -140,10 +142,16 @@ pub fn render(report: &EditReport, paint: Paint) -> String {
             let _ = writeln!(out, "  {command}");
         }
     }
-    if report.kind == Kind::Strip && changed_services > 0 && report.new_holds.is_empty() {
+    if report.kind == Kind::Strip && !report.listed.is_empty() && report.new_holds.is_empty() {
         let _ = writeln!(
             out,
-            "\nlimits.toml still lists the stripped services: `limitctl check` reports them as missing until they are applied again or put on hold (`--hold REASON`)."
+            "\nlimits.toml still lists {}: `limitctl check` reports {} as missing until applied again or put on hold (`--hold REASON`).",
+            report.listed.join(", "),
+            if report.listed.len() == 1 {
+                "it"
+            } else {
+                "them"
+            }
         );
     }
     let files_changed = report

@@ -448,6 +448,11 @@ fn strip_works_for_services_outside_the_table() {
             .expect("read")
             .contains("mem_limit: 64m")
     );
+    assert!(
+        !stdout(&output).contains("still lists"),
+        "{}",
+        stdout(&output)
+    );
 }
 
 #[test]

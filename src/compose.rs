@@ -3,6 +3,7 @@
 
 use std::fmt;
 
+use crate::limits::WriteTargets;
 use crate::yaml::{Document, NodeId, NodeKind};
 
 /// One of the four fields limitctl manages.
@@ -37,6 +38,11 @@ impl Field {
         }
     }
 
+    /// The field's position in [`Field::ALL`].
+    pub fn index(self) -> usize {
+        self as usize
+    }
+
     /// Whether the field lives under `deploy`.
     pub fn is_deploy(self) -> bool {
         matches!(self, Field::LimitsMemory | Field::ReservationsMemory)
@@ -62,6 +68,43 @@ impl fmt::Display for Field {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.path().join("."))
     }
+}
+
+/// Which managed fields `apply` writes for a service, indexed like [`Field::ALL`]: the
+/// service-level keys when `write` has "service" or the key is there; the deploy keys when
+/// `write` has "deploy", the key is there, or the service ends up with the service-level key
+/// next to an existing `limits`/`reservations` mapping (Compose v2 refuses that pair unless
+/// they agree, and a block without `memory` never does). Reservations only when the table
+/// sets one. `check` expects exactly these, so that `check` after `apply` is clean.
+pub fn expected_fields(
+    doc: &Document,
+    mapping: Option<NodeId>,
+    reservation: bool,
+    write: WriteTargets,
+) -> [bool; 4] {
+    let present = |f: Field| mapping.is_some_and(|m| lookup(doc, m, f.path()).is_some());
+    let block_exists = |f: Field| {
+        let path = f.path();
+        mapping
+            .and_then(|m| lookup(doc, m, &path[..path.len() - 1]))
+            .is_some_and(|found| matches!(doc.node(found.node).kind, NodeKind::Mapping { .. }))
+    };
+    let mut expected = [false; 4];
+    for (service_field, wanted) in [
+        (Field::MemLimit, true),
+        (Field::MemReservation, reservation),
+    ] {
+        if !wanted {
+            continue;
+        }
+        let deploy_field = service_field.counterpart();
+        let service_level = write.service || present(service_field);
+        let deploy_level =
+            write.deploy || present(deploy_field) || (service_level && block_exists(deploy_field));
+        expected[service_field.index()] = service_level;
+        expected[deploy_field.index()] = deploy_level;
+    }
+    expected
 }
 
 /// A service of a compose file.

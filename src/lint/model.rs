@@ -110,12 +110,7 @@ pub struct ServiceView<'a> {
 
 /// The position of a field in [`Field::ALL`].
 pub fn slot(field: Field) -> usize {
-    match field {
-        Field::MemLimit => 0,
-        Field::MemReservation => 1,
-        Field::LimitsMemory => 2,
-        Field::ReservationsMemory => 3,
-    }
+    field.index()
 }
 
 impl<'a> ServiceView<'a> {
@@ -153,25 +148,12 @@ impl<'a> ServiceView<'a> {
         });
         let blocks = [Field::LimitsMemory, Field::ReservationsMemory]
             .map(|field| find_block(doc, mapping?, field, service_anchor.as_deref()));
-        let mut expected = [false; 4];
-        let write = ws.limits.compose.write;
-        let wants = [
-            (Field::MemLimit, true),
-            (Field::MemReservation, entry.mem_reservation.is_some()),
-        ];
-        // Mirrors `plan_apply_service`: after `apply`, exactly these fields hold the table's value.
-        for (service_field, wanted) in wants {
-            if !wanted {
-                continue;
-            }
-            let deploy_field = service_field.counterpart();
-            let service_level = write.service || values[slot(service_field)].is_some();
-            let block = blocks[slot(deploy_field) - 2].is_some();
-            let deploy_level =
-                write.deploy || values[slot(deploy_field)].is_some() || (service_level && block);
-            expected[slot(service_field)] = service_level;
-            expected[slot(deploy_field)] = deploy_level;
-        }
+        let expected = compose::expected_fields(
+            doc,
+            mapping,
+            entry.mem_reservation.is_some(),
+            ws.limits.compose.write,
+        );
         ServiceView {
             entry,
             file,

@@ -372,37 +372,26 @@ fn plan_apply_service(
     write: WriteTargets,
 ) -> Result<FilePlan, Vec<PlanError>> {
     let mut sp = ServicePlan::new(doc, service).map_err(|e| vec![e])?;
-    let mapping = sp.mapping;
-    let present = |f: Field| compose::lookup(doc, mapping, f.path()).is_some();
-    let block_exists = |f: Field| {
-        let path = f.path();
-        compose::lookup(doc, mapping, &path[..path.len() - 1])
-            .is_some_and(|found| matches!(doc.node(found.node).kind, NodeKind::Mapping { .. }))
-    };
-    let wants = [
-        (Field::MemLimit, Some(&limits.mem_limit)),
-        (Field::MemReservation, limits.mem_reservation.as_ref()),
-    ];
+    let expected = compose::expected_fields(
+        doc,
+        Some(sp.mapping),
+        limits.mem_reservation.is_some(),
+        write,
+    );
+    // In the order of Field::ALL, which is the order new keys are written in.
     let mut fields = Vec::new();
-    for (service_field, want) in wants {
-        let Some(want) = want else {
-            continue;
+    for field in Field::ALL {
+        let want = if field.is_limit() {
+            Some(&limits.mem_limit)
+        } else {
+            limits.mem_reservation.as_ref()
         };
-        let deploy_field = service_field.counterpart();
-        let service_level = write.service || present(service_field);
-        // Compose v2 refuses a service whose `mem_limit` and `limits` block disagree, and a
-        // `limits` block without `memory` counts as disagreeing.
-        let deploy_level =
-            write.deploy || present(deploy_field) || (service_level && block_exists(deploy_field));
-        if service_level {
-            fields.push((service_field, want));
-        }
-        if deploy_level {
-            fields.push((deploy_field, want));
+        if let Some(want) = want
+            && expected[field.index()]
+        {
+            fields.push((field, want));
         }
     }
-    // New keys are written in the order of Field::ALL: mem_limit, mem_reservation, deploy.
-    fields.sort_by_key(|(field, _)| *field);
     for (field, want) in fields {
         sp.set(field, want);
     }

@@ -138,11 +138,6 @@ impl Document {
         }
     }
 
-    /// How many documents the stream holds.
-    pub fn document_count(&self) -> usize {
-        self.roots.len()
-    }
-
     /// The node with this id.
     pub fn node(&self, id: NodeId) -> &Node {
         &self.nodes[id]
@@ -203,18 +198,6 @@ impl Document {
             } => matches!(value.as_str(), "" | "~" | "null" | "Null" | "NULL"),
             _ => false,
         }
-    }
-
-    /// Whether `id` (or a node inside it) is the target of an alias anywhere in the document.
-    pub fn is_aliased(&self, id: NodeId) -> bool {
-        let range = &self.nodes[id].range;
-        self.nodes.iter().any(|n| match n.kind {
-            NodeKind::Alias { target } => {
-                let t = &self.nodes[target].range;
-                t.start >= range.start && t.end <= range.end
-            }
-            _ => false,
-        })
     }
 
     /// The anchored node that holds `id` (or is `id`) and that an alias elsewhere uses: an
@@ -679,7 +662,7 @@ mod tests {
         assert_eq!(slice(&doc, y), "'q'");
         let z = doc.get(root, "z").unwrap().value;
         assert_eq!(doc.resolve(z), x);
-        assert!(doc.is_aliased(x));
+        assert_eq!(doc.shared_anchor(x), Some(x));
     }
 
     #[test]

@@ -18,4 +18,5 @@ pub mod render;
 pub mod size;
 pub mod value;
 pub mod verify;
+pub mod workspace;
 pub mod yaml;

@@ -11,10 +11,10 @@ pub mod rules;
 use std::collections::HashMap;
 use std::ops::Range;
 
-use crate::app::workspace::Workspace;
 use crate::compose::{self, Field, Service};
 use crate::discover::Placement;
 use crate::limits::ServiceLimits;
+use crate::workspace::Workspace;
 
 pub use model::ServiceView;
 

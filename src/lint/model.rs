@@ -4,12 +4,12 @@
 
 use std::ops::Range;
 
-use crate::app::workspace::Workspace;
 use crate::compose::{self, Field, Found, Service};
 use crate::interp::{self, InterpError};
 use crate::limits::{ServiceLimits, SizeSpec};
 use crate::size::MemSize;
 use crate::value::{self, Reading};
+use crate::workspace::Workspace;
 use crate::yaml::{Document, NodeId, NodeKind};
 
 use super::{Code, Finding, Source};

@@ -1,9 +1,9 @@
 //! What every `check` output format needs from a finding: its file as shown, and its byte
 //! range turned into 1-based lines and columns (columns in characters).
 
-use crate::app::workspace::Workspace;
 use crate::diag::LineIndex;
 use crate::lint::{Finding, Source};
+use crate::workspace::Workspace;
 
 /// A finding's place, ready to print.
 #[derive(Clone, Debug, PartialEq, Eq)]

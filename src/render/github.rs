@@ -1,8 +1,8 @@
 //! `check --format github`: GitHub Actions workflow commands, one line per finding, which the
 //! runner turns into annotations on the files.
 
-use crate::app::workspace::Workspace;
 use crate::lint::{CheckReport, Severity};
+use crate::workspace::Workspace;
 
 use super::findings::Locator;
 use super::human::summary;

@@ -9,8 +9,8 @@ use miette::{
     MietteSpanContents, SourceCode, SourceSpan, SpanContents,
 };
 
-use crate::app::workspace::Workspace;
 use crate::lint::{CheckReport, Finding, Severity, Source};
+use crate::workspace::Workspace;
 
 use super::Paint;
 use super::findings::label;

@@ -40,8 +40,8 @@
 
 use serde::Serialize;
 
-use crate::app::workspace::Workspace;
 use crate::lint::{CheckReport, Summary};
+use crate::workspace::Workspace;
 
 use super::findings::Locator;
 

@@ -4,8 +4,8 @@ use std::fmt::Write;
 
 use miette::Report;
 
-use crate::app::workspace::Workspace;
 use crate::diag::PlainDiagnostic;
+use crate::workspace::Workspace;
 
 /// Render the runbook of every stage, or of one.
 pub fn render(ws: &Workspace, only: Option<&str>) -> Result<String, Report> {

@@ -4,8 +4,8 @@
 
 use serde_json::{Value, json};
 
-use crate::app::workspace::Workspace;
 use crate::lint::{CheckReport, Code, Severity};
+use crate::workspace::Workspace;
 
 use super::findings::Locator;
 

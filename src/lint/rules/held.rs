@@ -1,8 +1,8 @@
 //! `held`: a service on hold (information).
 
-use crate::app::workspace::Workspace;
 use crate::limits::ServiceLimits;
 use crate::lint::{Code, Finding, Severity, Source};
+use crate::workspace::Workspace;
 
 use super::Rule;
 

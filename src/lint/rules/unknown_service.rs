@@ -1,8 +1,8 @@
 //! `unknown-service`: the table names a service that no compose file defines.
 
-use crate::app::workspace::Workspace;
 use crate::limits::ServiceLimits;
 use crate::lint::{Code, Finding, Severity, Source};
+use crate::workspace::Workspace;
 
 use super::Rule;
 

@@ -2,9 +2,9 @@
 
 use std::collections::HashSet;
 
-use crate::app::workspace::Workspace;
 use crate::compose;
 use crate::lint::{Code, Finding, Severity, Source};
+use crate::workspace::Workspace;
 
 use super::Rule;
 

@@ -356,7 +356,7 @@ mod tests {
     use proptest::prelude::*;
 
     use super::*;
-    use crate::app::workspace::ComposeFile;
+    use crate::workspace::ComposeFile;
     use crate::compose;
     use crate::discover::{self, ServiceIndex};
     use crate::yaml::Document;

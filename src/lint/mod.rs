@@ -356,9 +356,9 @@ mod tests {
     use proptest::prelude::*;
 
     use super::*;
-    use crate::workspace::ComposeFile;
     use crate::compose;
     use crate::discover::{self, ServiceIndex};
+    use crate::workspace::ComposeFile;
     use crate::yaml::Document;
 
     const TABLE: &str = "[services]\napp = { mem_limit = \"512m\", mem_reservation = \"128m\" }\nother = { mem_limit = \"256m\" }\n";

@@ -324,20 +324,7 @@ fn never_panics(text: &str) -> Result<(), TestCaseError> {
         .iter()
         .map(|n| common::limits(n, "256m", Some("64m")))
         .collect();
-    for write in [
-        WriteTargets {
-            service: true,
-            deploy: true,
-        },
-        WriteTargets {
-            service: true,
-            deploy: false,
-        },
-        WriteTargets {
-            service: false,
-            deploy: true,
-        },
-    ] {
+    for write in WriteTargets::ALL {
         if let Ok(edited) = edit_text(text, Operation::Apply(&table, write)) {
             prop_assert!(Document::parse(edited.text.as_str()).is_ok());
             let again = edit_text(&edited.text, Operation::Apply(&table, write));

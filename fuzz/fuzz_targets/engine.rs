@@ -57,20 +57,7 @@ fuzz_target!(|data: &[u8]| {
         Err(_) => Vec::new(),
     };
     let table: Vec<ServiceLimits> = names.iter().map(|n| limits(n)).collect();
-    for write in [
-        WriteTargets {
-            service: true,
-            deploy: true,
-        },
-        WriteTargets {
-            service: true,
-            deploy: false,
-        },
-        WriteTargets {
-            service: false,
-            deploy: true,
-        },
-    ] {
+    for write in WriteTargets::ALL {
         if let Ok(edited) = edit_text(text, Operation::Apply(&table, write)) {
             assert!(
                 Document::parse(edited.text.as_str()).is_ok(),

@@ -84,6 +84,24 @@ pub struct WriteTargets {
     pub deploy: bool,
 }
 
+impl WriteTargets {
+    /// Every valid setting of `write`: both forms, service-level only, deploy only.
+    pub const ALL: [WriteTargets; 3] = [
+        WriteTargets {
+            service: true,
+            deploy: true,
+        },
+        WriteTargets {
+            service: true,
+            deploy: false,
+        },
+        WriteTargets {
+            service: false,
+            deploy: true,
+        },
+    ];
+}
+
 impl Default for WriteTargets {
     /// Both, as when `write` is not given.
     fn default() -> Self {

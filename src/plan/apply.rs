@@ -346,15 +346,7 @@ pub fn plan_apply(
     let mut errors = Vec::new();
     for (service, limits) in selected {
         match plan_apply_service(doc, service, limits, write) {
-            Ok(p) => {
-                if p.changes.is_empty() {
-                    plan.unchanged
-                        .push((service.name.clone(), "already matches"));
-                }
-                plan.edits.extend(p.edits);
-                plan.changes.extend(p.changes);
-                plan.intents.extend(p.intents);
-            }
+            Ok(p) => plan.absorb(&service.name, p, "already matches"),
             Err(e) => errors.extend(e),
         }
     }

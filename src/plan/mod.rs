@@ -56,6 +56,19 @@ pub struct FilePlan {
     pub unchanged: Vec<(String, &'static str)>,
 }
 
+impl FilePlan {
+    /// Add one service's plan to the file's; a service with no change is listed as unchanged
+    /// with `reason`.
+    fn absorb(&mut self, service: &str, plan: FilePlan, reason: &'static str) {
+        if plan.changes.is_empty() {
+            self.unchanged.push((service.to_string(), reason));
+        }
+        self.edits.extend(plan.edits);
+        self.changes.extend(plan.changes);
+        self.intents.extend(plan.intents);
+    }
+}
+
 /// Why a service cannot be edited as asked.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PlanError {

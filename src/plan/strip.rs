@@ -23,15 +23,7 @@ pub fn plan_strip(doc: &Document, selected: &[&Service]) -> Result<FilePlan, Vec
         strip_service(&mut sp);
         let result = sp.finish();
         match result {
-            Ok(p) => {
-                if p.changes.is_empty() {
-                    plan.unchanged
-                        .push((service.name.clone(), "nothing to strip"));
-                }
-                plan.edits.extend(p.edits);
-                plan.changes.extend(p.changes);
-                plan.intents.extend(p.intents);
-            }
+            Ok(p) => plan.absorb(&service.name, p, "nothing to strip"),
             Err(e) => errors.extend(e),
         }
     }
